@@ -1,0 +1,35 @@
+# Two entry points: `make demo` (main job) and `make test` (test suite).
+# Each creates the virtual environment on first use.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The CPU build of torch; override for a CUDA machine, e.g. TORCH_SPEC="torch==2.13.0+cu128".
+TORCH_SPEC ?= torch==2.13.0
+PYTEST_ARGS ?= -m "not slow"
+
+.PHONY: demo test lint bench venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+demo: venv
+	$(PY) -m leaps.demo
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check leaps tests benchmarks train.py search.py
+
+bench: venv
+	$(PY) benchmarks/interpreter.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

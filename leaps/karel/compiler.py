@@ -1,0 +1,321 @@
+"""Token ids -> flat bytecode, for a whole batch of programs in compiled code.
+
+The bytecode spells out the reference's call counter (KAREL_SPEC.md,
+"Execution budget") op by op, so the interpreter needs no knowledge of the
+left-nested statement tree: a list of k statements costs the k-1 ``seq``
+nodes up front (``LIST``) and a check between consecutive statements.
+
+Each instruction is four int32: (op, a, b, c).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from leaps.karel import dsl
+
+# Opcodes ------------------------------------------------------------------
+HALT = 0  # end of program
+CHECK = 1  # abort when n > budget
+INC = 2  # n += a
+ACT = 3  # check, then perform action a
+JUMP = 4  # pc = a
+JUMP_IF_FALSE = 5  # test condition a (perception*2 + negated), record node c, jump to b if false
+REPEAT_INIT = 6  # push loop counter a
+REPEAT_NEXT = 7  # if counter is 0: pop and jump to b, else decrement it
+LIST = 8  # cost of the k-1 seq nodes of a k-statement list (a = k)
+
+OP_NAMES = ("HALT", "CHECK", "INC", "ACT", "JUMP", "JUMP_IF_FALSE", "REPEAT_INIT", "REPEAT_NEXT", "LIST")
+INSTRUCTION_WIDTH = 4
+_OPS_PER_TOKEN = 6
+_OPS_FIXED = 8
+
+# Frame kinds of the parser's explicit stack.
+_PROGRAM, _IF, _IFELSE_THEN, _IFELSE_ELSE, _WHILE, _REPEAT = range(6)
+
+# Token ids as plain ints (numba reads module globals as constants).
+_ACTION_ID_FIRST = min(dsl.ACTION_TOKEN_IDS)
+_ACTION_ID_LAST = max(dsl.ACTION_TOKEN_IDS)
+_ACTION_OF_TOKEN = np.full(_ACTION_ID_LAST + 1, -1, dtype=np.int64)
+for _t in dsl.ACTION_TOKEN_IDS:
+    _ACTION_OF_TOKEN[_t] = dsl.ACTIONS.index(dsl.VOCAB[_t])
+_PERCEPTION_ID_FIRST = dsl.PERCEPTION_TOKEN_IDS[0]
+_NUM_PERCEPTIONS = len(dsl.PERCEPTIONS)
+_DEF, _RUN, _M_OPEN, _M_CLOSE = dsl.DEF, dsl.RUN, dsl.M_OPEN, dsl.M_CLOSE
+_R_OPEN, _R_CLOSE, _REPEAT = dsl.R_OPEN, dsl.R_CLOSE, dsl.REPEAT
+_C_OPEN, _C_CLOSE, _I_OPEN, _I_CLOSE = dsl.C_OPEN, dsl.C_CLOSE, dsl.I_OPEN, dsl.I_CLOSE
+_E_OPEN, _E_CLOSE, _IF_ID, _IFELSE_ID, _ELSE = dsl.E_OPEN, dsl.E_CLOSE, dsl.IF, dsl.IFELSE, dsl.ELSE
+_NOT, _W_OPEN, _W_CLOSE, _WHILE_ID = dsl.NOT, dsl.W_OPEN, dsl.W_CLOSE, dsl.WHILE
+_R0, _MAX_REPEAT, _PAD = dsl.REPEAT_COUNT_0, dsl.MAX_REPEAT, dsl.PAD_ID
+assert _ACTION_ID_LAST - _ACTION_ID_FIRST + 1 == len(dsl.ACTIONS)  # contiguous ids
+
+
+@nb.njit(cache=True, nogil=True)
+def _emit(code: np.ndarray, pc: int, op: int, a: int = 0, b: int = 0, c: int = 0) -> int:
+    code[pc, 0] = op
+    code[pc, 1] = a
+    code[pc, 2] = b
+    code[pc, 3] = c
+    return pc + 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _parse_condition(ids: np.ndarray, pos: int, n: int) -> tuple[int, int]:
+    """Returns (condition code, next position); code -1 means a syntax error
+    at the returned position."""
+    if pos >= n or ids[pos] != _C_OPEN:
+        return -1, pos
+    pos += 1
+    negated = 0
+    if pos < n and ids[pos] == _NOT:
+        negated = 1
+        pos += 1
+        if pos >= n or ids[pos] != _C_OPEN:
+            return -1, pos
+        pos += 1
+    if pos >= n:
+        return -1, pos
+    p = ids[pos] - _PERCEPTION_ID_FIRST
+    if p < 0 or p >= _NUM_PERCEPTIONS:
+        return -1, pos
+    pos += 1
+    if pos >= n or ids[pos] != _C_CLOSE:
+        return -1, pos
+    pos += 1
+    if negated == 1:
+        if pos >= n or ids[pos] != _C_CLOSE:
+            return -1, pos
+        pos += 1
+    return p * 2 + negated, pos
+
+
+@nb.njit(cache=True, nogil=True)
+def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, int]:
+    """Compile ``ids[:n]`` into ``code``.
+
+    Returns (number of instructions, number of condition nodes, error
+    position); the error position is -1 for a valid program.
+    """
+    # Explicit parser stack: kind, closing token, LIST instruction index,
+    # statement count, loop start, instruction to patch.
+    kind = np.empty(n + 2, np.int64)
+    close = np.empty(n + 2, np.int64)
+    list_at = np.empty(n + 2, np.int64)
+    count = np.empty(n + 2, np.int64)
+    loop_at = np.empty(n + 2, np.int64)
+    patch_at = np.empty(n + 2, np.int64)
+    if n < 4 or ids[0] != _DEF:
+        return 0, 0, 0
+    if ids[1] != _RUN:
+        return 0, 0, 1
+    if ids[2] != _M_OPEN:
+        return 0, 0, 2
+    pc = 0
+    pc = _emit(code, pc, CHECK)
+    pc = _emit(code, pc, INC, 1)
+    top = 0
+    kind[0] = _PROGRAM
+    close[0] = _M_CLOSE
+    list_at[0] = pc
+    count[0] = 0
+    pc = _emit(code, pc, LIST, 0)
+    n_conds = 0
+    pos = 3
+    while True:
+        if pos >= n:
+            return 0, 0, pos
+        tok = ids[pos]
+        if tok == close[top]:
+            if count[top] == 0:
+                return 0, 0, pos  # expected a statement
+            code[list_at[top], 1] = count[top]
+            pos += 1
+            k = kind[top]
+            if k == _PROGRAM:
+                pc = _emit(code, pc, HALT)
+                if pos != n:
+                    return 0, 0, pos
+                return pc, n_conds, -1
+            if k == _IF:
+                code[patch_at[top], 2] = pc
+                top -= 1
+            elif k == _WHILE:
+                pc = _emit(code, pc, CHECK)
+                pc = _emit(code, pc, JUMP, loop_at[top])
+                code[patch_at[top], 2] = pc
+                top -= 1
+            elif k == _REPEAT:
+                pc = _emit(code, pc, JUMP, loop_at[top])
+                code[patch_at[top], 2] = pc
+                top -= 1
+            elif k == _IFELSE_THEN:
+                if pos >= n or ids[pos] != _ELSE:
+                    return 0, 0, pos
+                pos += 1
+                if pos >= n or ids[pos] != _E_OPEN:
+                    return 0, 0, pos
+                pos += 1
+                jump_over_else = pc
+                pc = _emit(code, pc, JUMP, 0)
+                code[patch_at[top], 2] = pc
+                kind[top] = _IFELSE_ELSE
+                close[top] = _E_CLOSE
+                patch_at[top] = jump_over_else
+                list_at[top] = pc
+                count[top] = 0
+                pc = _emit(code, pc, LIST, 0)
+            else:  # _IFELSE_ELSE
+                code[patch_at[top], 1] = pc
+                top -= 1
+            continue
+        # A statement.
+        if count[top] > 0:
+            pc = _emit(code, pc, CHECK)
+        count[top] += 1
+        pc = _emit(code, pc, CHECK)
+        pc = _emit(code, pc, INC, 1)
+        pc = _emit(code, pc, CHECK)
+        if _ACTION_ID_FIRST <= tok <= _ACTION_ID_LAST:
+            pc = _emit(code, pc, ACT, _ACTION_OF_TOKEN[tok])
+            pos += 1
+            continue
+        if tok == _IF_ID or tok == _IFELSE_ID or tok == _WHILE_ID:
+            cond, pos = _parse_condition(ids, pos + 1, n)
+            if cond < 0:
+                return 0, 0, pos
+            opener = _W_OPEN if tok == _WHILE_ID else _I_OPEN
+            if pos >= n or ids[pos] != opener:
+                return 0, 0, pos
+            pos += 1
+            pc = _emit(code, pc, INC, 1)
+            pc = _emit(code, pc, CHECK)
+            top += 1
+            loop_at[top] = pc
+            patch_at[top] = pc
+            pc = _emit(code, pc, JUMP_IF_FALSE, cond, 0, n_conds)
+            n_conds += 1
+            if tok == _IF_ID:
+                kind[top] = _IF
+                close[top] = _I_CLOSE
+            elif tok == _IFELSE_ID:
+                kind[top] = _IFELSE_THEN
+                close[top] = _I_CLOSE
+            else:
+                kind[top] = _WHILE
+                close[top] = _W_CLOSE
+            list_at[top] = pc
+            count[top] = 0
+            pc = _emit(code, pc, LIST, 0)
+            continue
+        if tok == _REPEAT:
+            pos += 1
+            if pos >= n:
+                return 0, 0, pos
+            k = ids[pos] - _R0
+            if k < 0 or k > _MAX_REPEAT:
+                return 0, 0, pos
+            pos += 1
+            if pos >= n or ids[pos] != _R_OPEN:
+                return 0, 0, pos
+            pos += 1
+            pc = _emit(code, pc, INC, 1)
+            pc = _emit(code, pc, REPEAT_INIT, k)
+            top += 1
+            kind[top] = _REPEAT
+            close[top] = _R_CLOSE
+            loop_at[top] = pc
+            patch_at[top] = pc
+            pc = _emit(code, pc, REPEAT_NEXT, 0, 0)
+            list_at[top] = pc
+            count[top] = 0
+            pc = _emit(code, pc, LIST, 0)
+            continue
+        return 0, 0, pos  # expected a statement
+
+
+@nb.njit(cache=True, parallel=True)
+def _compile_batch(
+    ids: np.ndarray, lengths: np.ndarray, starts: np.ndarray, code: np.ndarray, sizes: np.ndarray,
+    n_conds: np.ndarray, error_pos: np.ndarray,
+) -> None:
+    for p in nb.prange(ids.shape[0]):
+        s = starts[p]
+        e = starts[p + 1]
+        size, nc, err = compile_one(ids[p], lengths[p], code[s:e])
+        sizes[p] = size
+        n_conds[p] = nc
+        error_pos[p] = err
+        if err >= 0:
+            _emit(code, s, HALT)  # invalid programs do nothing
+
+
+@dataclass
+class CompiledPrograms:
+    """Bytecode of a batch of programs; invalid ones compile to a HALT."""
+
+    code: np.ndarray  # (total, 4) int32
+    starts: np.ndarray  # (P+1,) offsets into code
+    valid: np.ndarray  # (P,) bool
+    n_conditions: np.ndarray  # (P,) condition nodes (IF/IFELSE/WHILE) in token order
+    error_position: np.ndarray  # (P,) first bad token, -1 when valid
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def disassemble(self, p: int) -> str:
+        lines = []
+        for pc in range(self.starts[p], self.starts[p + 1]):
+            op, a, b, c = (int(x) for x in self.code[pc])
+            lines.append(f"{pc - self.starts[p]:4d} {OP_NAMES[op]:14s} {a} {b} {c}")
+            if op == HALT:
+                break
+        return "\n".join(lines)
+
+
+def ids_matrix(programs: Sequence[str | Sequence[int] | np.ndarray | dsl.Program] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Programs of any form -> (P, L) int64 ids padded with PAD_ID, lengths.
+
+    Text with an unknown word becomes the 1-token program ``[PAD]``'s
+    neighbour: an id sequence that fails to compile (so it is scored as
+    invalid, never raised).
+    """
+    if isinstance(programs, np.ndarray) and programs.ndim == 2:
+        ids = np.ascontiguousarray(programs, dtype=np.int64)
+        is_pad = ids == _PAD
+        lengths = np.where(is_pad.any(axis=1), is_pad.argmax(axis=1), ids.shape[1]).astype(np.int64)
+        return ids, lengths
+    rows: list[list[int]] = []
+    for prog in programs:
+        if isinstance(prog, dsl.Program):
+            rows.append(dsl.to_ids(prog))
+        elif isinstance(prog, str):
+            words = prog.split()
+            rows.append([dsl.TOKEN_ID.get(w, -1) for w in words])
+        else:
+            rows.append(dsl.strip_padding(prog))
+    width = max((len(r) for r in rows), default=1) or 1
+    ids = np.full((len(rows), width), _PAD, dtype=np.int64)
+    lengths = np.empty(len(rows), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        lengths[i] = len(r)
+    return ids, lengths
+
+
+def compile_programs(programs: Sequence[str | Sequence[int] | np.ndarray | dsl.Program] | np.ndarray) -> CompiledPrograms:
+    """Compile a batch; never raises for a malformed program (see ``valid``)."""
+    ids, lengths = ids_matrix(programs)
+    per_program = _OPS_PER_TOKEN * lengths + _OPS_FIXED
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(per_program, out=starts[1:])
+    code = np.zeros((max(int(starts[-1]), 1), INSTRUCTION_WIDTH), dtype=np.int32)
+    sizes = np.zeros(len(lengths), dtype=np.int64)
+    n_conds = np.zeros(len(lengths), dtype=np.int64)
+    error_pos = np.zeros(len(lengths), dtype=np.int64)
+    if len(lengths):
+        _compile_batch(ids, lengths, starts, code, sizes, n_conds, error_pos)
+    return CompiledPrograms(code, starts, error_pos < 0, n_conds, error_pos)
