@@ -51,7 +51,7 @@ _C_OPEN, _C_CLOSE, _I_OPEN, _I_CLOSE = dsl.C_OPEN, dsl.C_CLOSE, dsl.I_OPEN, dsl.
 _E_OPEN, _E_CLOSE, _IF_ID, _IFELSE_ID, _ELSE = dsl.E_OPEN, dsl.E_CLOSE, dsl.IF, dsl.IFELSE, dsl.ELSE
 _NOT, _W_OPEN, _W_CLOSE, _WHILE_ID = dsl.NOT, dsl.W_OPEN, dsl.W_CLOSE, dsl.WHILE
 _R0, _MAX_REPEAT, _PAD = dsl.REPEAT_COUNT_0, dsl.MAX_REPEAT, dsl.PAD_ID
-assert _ACTION_ID_LAST - _ACTION_ID_FIRST + 1 == len(dsl.ACTIONS)  # contiguous ids
+assert len(dsl.ACTIONS) == _ACTION_ID_LAST - _ACTION_ID_FIRST + 1  # contiguous ids
 
 
 @nb.njit(cache=True, nogil=True)
@@ -183,7 +183,7 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
             pc = _emit(code, pc, ACT, _ACTION_OF_TOKEN[tok])
             pos += 1
             continue
-        if tok == _IF_ID or tok == _IFELSE_ID or tok == _WHILE_ID:
+        if tok in (_IF_ID, _IFELSE_ID, _WHILE_ID):
             cond, pos = _parse_condition(ids, pos + 1, n)
             if cond < 0:
                 return 0, 0, pos
@@ -276,12 +276,15 @@ class CompiledPrograms:
         return "\n".join(lines)
 
 
-def ids_matrix(programs: Sequence[str | Sequence[int] | np.ndarray | dsl.Program] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+ProgramsLike = Sequence[str | Sequence[int] | np.ndarray | dsl.Program] | np.ndarray
+"""Text, ids or ASTs, or a (P, L) id matrix padded with PAD_ID."""
+
+
+def ids_matrix(programs: ProgramsLike) -> tuple[np.ndarray, np.ndarray]:
     """Programs of any form -> (P, L) int64 ids padded with PAD_ID, lengths.
 
-    Text with an unknown word becomes the 1-token program ``[PAD]``'s
-    neighbour: an id sequence that fails to compile (so it is scored as
-    invalid, never raised).
+    An unknown word in program text becomes id -1, which fails to compile
+    (the program is scored as invalid, never raised).
     """
     if isinstance(programs, np.ndarray) and programs.ndim == 2:
         ids = np.ascontiguousarray(programs, dtype=np.int64)
@@ -306,7 +309,7 @@ def ids_matrix(programs: Sequence[str | Sequence[int] | np.ndarray | dsl.Program
     return ids, lengths
 
 
-def compile_programs(programs: Sequence[str | Sequence[int] | np.ndarray | dsl.Program] | np.ndarray) -> CompiledPrograms:
+def compile_programs(programs: ProgramsLike) -> CompiledPrograms:
     """Compile a batch; never raises for a malformed program (see ``valid``)."""
     ids, lengths = ids_matrix(programs)
     per_program = _OPS_PER_TOKEN * lengths + _OPS_FIXED

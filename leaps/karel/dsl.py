@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 # --------------------------------------------------------------------------
 # Vocabulary (one source of truth for every token id in the project)
@@ -123,7 +122,7 @@ class Repeat:
     body: tuple[Statement, ...]
 
 
-Statement = Union[Action, If, IfElse, While, Repeat]
+Statement = Action | If | IfElse | While | Repeat
 
 
 @dataclass(frozen=True)
@@ -199,13 +198,13 @@ class _Parser:
         return Program(body)
 
     def statements(self, close: int) -> tuple[Statement, ...]:
-        body = [self.statement()]
+        body = [self.statement("a statement")]
         while self.pos < len(self.ids) and self.ids[self.pos] != close:
-            body.append(self.statement())
+            body.append(self.statement(f"a statement or `{VOCAB[close]}`"))
         self._expect(close)
         return tuple(body)
 
-    def statement(self) -> Statement:
+    def statement(self, expected: str) -> Statement:
         tid = self.ids[self.pos] if self.pos < len(self.ids) else None
         if tid in ACTION_TOKEN_IDS:
             self.pos += 1
@@ -215,7 +214,7 @@ class _Parser:
             cond = self.condition()
             self._expect(W_OPEN)
             return While(cond, self.statements(W_CLOSE))
-        if tid == IF or tid == IFELSE:
+        if tid in (IF, IFELSE):
             self.pos += 1
             cond = self.condition()
             self._expect(I_OPEN)
@@ -233,7 +232,7 @@ class _Parser:
             self.pos += 1
             self._expect(R_OPEN)
             return Repeat(count_id - REPEAT_COUNT_0, self.statements(R_CLOSE))
-        raise self._fail("a statement")
+        raise self._fail(expected)
 
     def condition(self) -> Condition:
         self._expect(C_OPEN)
