@@ -109,3 +109,19 @@ def test_bad_generator_settings():
         ProgramGenerator(action_probs={"jump": 1.0})
     with pytest.raises(ValueError):
         WorldGenerator(height=2)
+
+
+def test_fast_world_sampler_has_the_same_distribution():
+    gen = WorldGenerator()
+    batch = gen.sample_fast(4000, np.random.default_rng(4))
+    assert abs(batch.walls[:, 1:-1, 1:-1].mean() - 0.1) < 0.01
+    assert batch.walls[:, 0, :].all() and batch.walls[:, :, -1].all()
+    free_markers = batch.markers[~batch.walls]
+    assert abs(free_markers.mean() - 0.1) < 0.01 and batch.markers[batch.walls].sum() == 0
+    n = len(batch)
+    assert not batch.walls[np.arange(n), batch.agents[:, 0], batch.agents[:, 1]].any()
+    # the agent's cell is uniform over free cells: its row is as often 1 as 6
+    rows = np.bincount(batch.agents[:, 0], minlength=8)
+    assert rows[0] == rows[7] == 0 and abs(rows[1] - rows[6]) < 0.2 * rows[1]
+    again = gen.sample_fast(4000, np.random.default_rng(4))
+    assert np.array_equal(again.agents, batch.agents)

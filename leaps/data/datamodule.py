@@ -1,0 +1,119 @@
+"""The stage-1 LightningDataModule: batches of programs with their
+demonstrations, per-step states replayed in batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from omegaconf import DictConfig
+from torch.utils.data import DataLoader, Dataset
+
+from leaps.data.format import ProgramDataset, read_dataset
+from leaps.data.replay import initial_states, replay_demo_states
+from leaps.karel import dsl
+
+
+class _Indices(Dataset):
+    def __init__(self, indices: np.ndarray):
+        self.indices = indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> int:
+        return int(self.indices[i])
+
+
+class DemoBatchCollator:
+    """Builds a batch dict from program indices (picklable, for loader workers).
+
+    Keys: programs (B, 45) long padded with PAD_ID, program_lengths (B,),
+    program_mask (B, 45) bool, init_states (B, D, 16, H, W) float, actions
+    (B, D, T) long padded with NO_ACTION (T = longest demo in the batch),
+    action_lengths (B, D), states (B, D, T, 16, H, W) bool (state before each
+    action), walls (B, D, H, W) bool, markers (B, D, H, W) long, agents (B, D, 3) long.
+    """
+
+    def __init__(self, data: ProgramDataset, with_states: bool = True):
+        self.data = data
+        self.with_states = with_states
+
+    def __call__(self, indices: list[int]) -> dict[str, torch.Tensor]:
+        idx = np.asarray(indices, dtype=np.int64)
+        d = self.data
+        b, n_demo, h, w = d.walls[idx].shape
+        lengths = d.action_lengths[idx].astype(np.int64)
+        steps = max(int(lengths.max(initial=0)), 1)
+        actions = d.actions[idx][:, :, :steps].astype(np.int64)
+        flat = (b * n_demo, h, w)
+        walls = d.walls[idx].reshape(flat)
+        markers = d.markers[idx].reshape(flat)
+        agents = d.agents[idx].reshape(b * n_demo, 3)
+        init = initial_states(walls, markers, agents).reshape(b, n_demo, h, w, -1)
+        programs = torch.from_numpy(d.programs[idx].astype(np.int64))
+        batch = {
+            "programs": programs,
+            "program_lengths": torch.from_numpy(d.program_lengths[idx].astype(np.int64)),
+            "program_mask": programs != dsl.PAD_ID,
+            "init_states": torch.from_numpy(init).permute(0, 1, 4, 2, 3).float(),
+            "actions": torch.from_numpy(actions),
+            "action_lengths": torch.from_numpy(lengths),
+            "walls": torch.from_numpy(d.walls[idx]),
+            "markers": torch.from_numpy(d.markers[idx].astype(np.int64)),
+            "agents": torch.from_numpy(d.agents[idx].astype(np.int64)),
+        }
+        if self.with_states:
+            states = replay_demo_states(walls, markers, agents, actions.reshape(b * n_demo, steps),
+                                        lengths.reshape(-1), steps)
+            batch["states"] = torch.from_numpy(states.reshape(b, n_demo, steps, h, w, -1)).permute(0, 1, 2, 5, 3, 4)
+        return batch
+
+
+class KarelDataModule(pl.LightningDataModule):
+    def __init__(
+        self, data: ProgramDataset | str | Path, batch_size: int = 256, num_workers: int = 0, seed: int = 0,
+        with_states: bool = True,
+    ):
+        super().__init__()
+        self.data = data if isinstance(data, ProgramDataset) else read_dataset(data)
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.seed = seed
+        self.collate = DemoBatchCollator(self.data, with_states)
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        generator = torch.Generator().manual_seed(self.seed)
+        return DataLoader(
+            _Indices(self.data.split_indices(split)), batch_size=self.batch_size, shuffle=shuffle,
+            num_workers=self.num_workers, collate_fn=self.collate, generator=generator,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+
+def build_datamodule(data_cfg: DictConfig, batch_size: int, seed: int, num_workers: int = 0) -> KarelDataModule:
+    """The DataModule for ``cfg.data``: the project's own dataset (generated
+    first when the file is missing, saying so) or the original LEAPS layout."""
+    if data_cfg.name == "leaps_original":
+        from leaps.data.original import read_original
+
+        data = read_original(data_cfg.path, seed=data_cfg.seed, max_program_tokens=data_cfg.max_program_tokens)
+        return KarelDataModule(data, batch_size, num_workers, seed)
+    path = Path(data_cfg.path)
+    if not path.exists():
+        from leaps.data.generate import generate_dataset
+
+        print(f"dataset {path} not found: generating it now (python -m leaps.data.generate)")
+        generate_dataset(data_cfg)
+    return KarelDataModule(path, batch_size, num_workers, seed)
