@@ -1,6 +1,29 @@
-"""Stage 2 entry point: search for a program that solves a task (``python search.py task=harvester``)."""
+"""Stage 2 entry point: search for a program that solves a task.
+
+    python search.py task=harvester searcher=hill_climbing
+    python search.py task=harvester -m seed=0..4
+"""
 
 import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from leaps.search.ranges import expand_ranges
+from leaps.search.runner import SearchError, run_search
+
+
+@hydra.main(config_path="conf", config_name="search", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    try:
+        result = run_search(cfg, Path(HydraConfig.get().runtime.output_dir))
+    except SearchError as err:
+        sys.exit(f"error: {err}")
+    print(f"best return {result.best_return:.3f} after {result.evaluations} evaluations: {result.best_program}")
+
 
 if __name__ == "__main__":
-    sys.exit("search.py: stage 2 (CEM and baselines) is not implemented yet; see the project's open issues.")
+    sys.argv = expand_ranges(sys.argv)
+    main()

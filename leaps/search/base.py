@@ -1,0 +1,72 @@
+"""What every searcher shares: the budget unit, progress reports and the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from leaps.karel import dsl
+from leaps.karel.tasks import EvaluationResult, TaskEvaluator
+
+
+@dataclass
+class IterationReport:
+    """Sent to the logger after every iteration of a search."""
+
+    iteration: int
+    evaluations: int
+    best_return: float  # best over everything evaluated so far (0..1)
+    mean_return: float  # mean over this iteration's programs (0..1)
+    iteration_best_return: float
+    best_program: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    best_program: str
+    best_return: float  # 0..1, the paper's scale
+    best_raw_return: float  # with the 0.1 syntax bonus (the reference's printed scale)
+    iterations: int
+    evaluations: int
+    converged: bool
+    history: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Callback = Callable[[IterationReport], None]
+
+
+class BestTracker:
+    """Keeps the best program seen across all evaluations of a search."""
+
+    def __init__(self) -> None:
+        self.program: str = ""
+        self.mean_return = -np.inf
+        self.raw_return = -np.inf
+
+    def update(self, programs: list[str], result: EvaluationResult) -> None:
+        i = result.best()
+        if result.mean_return[i] > self.mean_return:
+            self.program = programs[i]
+            self.mean_return = float(result.mean_return[i])
+            self.raw_return = float(result.raw_return[i])
+
+
+def ids_to_texts(ids: np.ndarray) -> list[str]:
+    """Decoder output (N, L) -> program text; ids past an unknown token are kept as text too."""
+    out = []
+    for row in ids:
+        try:
+            out.append(dsl.ids_to_text(row))
+        except dsl.ProgramError:
+            out.append(" ".join(str(int(i)) for i in dsl.strip_padding(row)))
+    return out
+
+
+def check_budget(evaluator: TaskEvaluator, budget: int) -> bool:
+    return evaluator.num_evaluations < budget

@@ -1,0 +1,144 @@
+"""The cross-entropy method over the program embedding space, with every
+knob of the original LEAPS implementation (pretrain/CEM.py):
+
+- each iteration samples ``population_size`` latents around the current mean
+  with an isotropic ``sigma``, decodes them by sampling the decoder, and
+  evaluates them; the elites (top ``elitism_rate``, ties broken by program
+  text as the reference's sort does) give the new mean, plain or weighted by
+  their (raw) returns;
+- the mean itself is decoded greedily and evaluated every iteration; the
+  search has converged once that program scored the maximum for 10
+  iterations in a row;
+- with ``use_exp_sig_decay`` sigma decays exponentially to ``final_sigma``
+  over the first half of ``max_iterations`` and stays there.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from leaps.karel.tasks import TaskEvaluator
+from leaps.search.base import BestTracker, Callback, IterationReport, SearchResult, ids_to_texts
+
+INIT_TYPES = ("normal", "tiny_normal", "ones", "zeros")
+REDUCTIONS = ("mean", "weighted_mean")
+
+
+class LatentDecoder(Protocol):
+    latent_dim: int
+
+    def decode(self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
+        ...
+
+
+@dataclass
+class CEMConfig:
+    population_size: int = 32
+    sigma: float = 0.5
+    use_exp_sig_decay: bool = False
+    final_sigma: float = 0.1
+    elitism_rate: float = 0.1
+    reduction: str = "weighted_mean"
+    init_type: str = "normal"
+    max_iterations: int = 1000
+    converge_iterations: int = 10
+
+    def __post_init__(self) -> None:
+        if self.population_size < 1:
+            raise ValueError(f"population_size must be >= 1, got {self.population_size}")
+        if not 0 < self.elitism_rate <= 1:
+            raise ValueError(f"elitism_rate must be in (0, 1], got {self.elitism_rate}")
+        if self.sigma <= 0 or self.final_sigma <= 0:
+            raise ValueError("sigma and final_sigma must be > 0")
+        if self.reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
+        if self.init_type not in INIT_TYPES:
+            raise ValueError(f"init_type must be one of {INIT_TYPES}, got {self.init_type!r}")
+        if self.max_iterations < 1 or self.converge_iterations < 1:
+            raise ValueError("max_iterations and converge_iterations must be >= 1")
+
+    @property
+    def n_elite(self) -> int:
+        return max(1, round(self.population_size * self.elitism_rate))
+
+    def worst_case_evaluations(self) -> int:
+        return self.max_iterations * (self.population_size + 1)
+
+
+def initial_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.Tensor:
+    if init_type == "normal":
+        return torch.randn(dim, generator=generator)
+    if init_type == "tiny_normal":
+        return 0.1 * torch.randn(dim, generator=generator)
+    if init_type == "ones":
+        return 0.01 * torch.ones(dim)  # the reference's "ones" is 0.01 * 1
+    return torch.zeros(dim)
+
+
+def sigma_at(cfg: CEMConfig, iteration: int) -> float:
+    """Sigma used in ``iteration`` (0-based)."""
+    if not cfg.use_exp_sig_decay:
+        return cfg.sigma
+    horizon = cfg.max_iterations / 2
+    if iteration >= horizon:
+        return cfg.final_sigma
+    return cfg.sigma * (cfg.final_sigma / cfg.sigma) ** (iteration / horizon)
+
+
+def elite_mean(population: torch.Tensor, rewards: np.ndarray, programs: list[str], cfg: CEMConfig) -> torch.Tensor:
+    order = sorted(range(len(programs)), key=lambda i: (rewards[i], programs[i]))
+    elites = order[-cfg.n_elite :]
+    if cfg.reduction == "mean":
+        return population[elites].mean(dim=0)
+    weights = torch.as_tensor(rewards[elites], dtype=population.dtype)
+    return (weights[:, None] * population[elites]).sum(dim=0) / (weights.sum() + 1e-5)
+
+
+def run_cem(
+    decoder: LatentDecoder, evaluator: TaskEvaluator, cfg: CEMConfig, seed: int, budget: int | None = None,
+    callback: Callback | None = None,
+) -> SearchResult:
+    generator = torch.Generator().manual_seed(seed)
+    mean = initial_mean(cfg.init_type, decoder.latent_dim, generator)
+    best = BestTracker()
+    recent: deque[float] = deque(maxlen=cfg.converge_iterations)
+    history: list[dict] = []
+    converged = False
+    iteration = 0
+    budget = budget if budget is not None else cfg.worst_case_evaluations()
+    for iteration in range(cfg.max_iterations):
+        if evaluator.num_evaluations + cfg.population_size + 1 > budget:
+            break
+        sigma = sigma_at(cfg, iteration)
+        population = mean + sigma * torch.randn(cfg.population_size, decoder.latent_dim, generator=generator)
+        with torch.no_grad():
+            ids = decoder.decode(population, greedy=False, generator=generator).cpu().numpy()
+        programs = ids_to_texts(ids)
+        result = evaluator.evaluate(ids)
+        best.update(programs, result)
+        mean = elite_mean(population, result.raw_return, programs, cfg)
+        with torch.no_grad():
+            mean_ids = decoder.decode(mean[None], greedy=True).cpu().numpy()
+        mean_program = ids_to_texts(mean_ids)
+        mean_result = evaluator.evaluate(mean_ids)
+        best.update(mean_program, mean_result)
+        mean_return = float(mean_result.mean_return[0])
+        recent.append(mean_return)
+        report = IterationReport(
+            iteration + 1, evaluator.num_evaluations, best.mean_return, float(result.mean_return.mean()),
+            float(result.mean_return.max()), best.program,
+            {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program[0]},
+        )
+        history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
+        if callback is not None:
+            callback(report)
+        if len(recent) == cfg.converge_iterations and min(recent) >= evaluator.max_return:
+            converged = True
+            break
+    return SearchResult(best.program, best.mean_return, best.raw_return, iteration + 1, evaluator.num_evaluations,
+                        converged, history)

@@ -1,0 +1,70 @@
+"""Stochastic hill climbing in program space with restarts (after Carvalho,
+Tjhia & Lelis, ICLR 2024): from a program of the DSL prior, evaluate
+``neighbours`` subtree mutations, move to the best one while it improves,
+restart from a new random program when none does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from leaps.karel import dsl
+from leaps.karel.program_generator import ProgramGenerator
+from leaps.karel.tasks import TaskEvaluator
+from leaps.search.base import BestTracker, Callback, IterationReport, SearchResult
+from leaps.search.mutation import Mutator
+
+
+@dataclass
+class HillClimbingConfig:
+    neighbours: int = 250
+    budget: int = 32_000
+
+    def __post_init__(self) -> None:
+        if self.neighbours < 1 or self.budget < 1:
+            raise ValueError("neighbours and budget must be >= 1")
+
+
+def run_hill_climbing(
+    evaluator: TaskEvaluator, cfg: HillClimbingConfig, seed: int, callback: Callback | None = None
+) -> SearchResult:
+    rng = np.random.default_rng(seed)
+    prior = ProgramGenerator()
+    mutator = Mutator(prior)
+    best = BestTracker()
+    history: list[dict] = []
+    current: dsl.Program | None = None
+    current_return = -np.inf
+    iteration = 0
+    while evaluator.num_evaluations < cfg.budget:
+        iteration += 1
+        if current is None:  # (re)start
+            current = prior.sample_many(1, rng)[0]
+            start = evaluator.evaluate([current])
+            best.update([dsl.to_text(current)], start)
+            current_return = float(start.mean_return[0])
+        room = cfg.budget - evaluator.num_evaluations
+        neighbours = [mutator.mutate(current, rng) for _ in range(min(cfg.neighbours, room))]
+        if not neighbours:
+            break
+        texts = [dsl.to_text(p) for p in neighbours]
+        result = evaluator.evaluate(texts)
+        best.update(texts, result)
+        i = result.best()
+        improved = result.mean_return[i] > current_return
+        if improved:
+            current, current_return = neighbours[i], float(result.mean_return[i])
+        else:
+            current = None
+        report = IterationReport(iteration, evaluator.num_evaluations, best.mean_return,
+                                 float(result.mean_return.mean()), float(result.mean_return.max()), best.program,
+                                 {"restart": not improved})
+        history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
+        if callback is not None:
+            callback(report)
+        if best.mean_return >= evaluator.max_return:
+            break
+    converged = best.mean_return >= evaluator.max_return
+    return SearchResult(best.program, best.mean_return, best.raw_return, iteration, evaluator.num_evaluations,
+                        converged, history)

@@ -1,0 +1,48 @@
+"""Random search: programs drawn from the DSL prior, evaluated in batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from leaps.karel import dsl
+from leaps.karel.program_generator import ProgramGenerator
+from leaps.karel.tasks import TaskEvaluator
+from leaps.search.base import BestTracker, Callback, IterationReport, SearchResult
+
+
+@dataclass
+class RandomSearchConfig:
+    batch_size: int = 256
+    budget: int = 32_000
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.budget < 1:
+            raise ValueError("batch_size and budget must be >= 1")
+
+
+def run_random_search(
+    evaluator: TaskEvaluator, cfg: RandomSearchConfig, seed: int, callback: Callback | None = None
+) -> SearchResult:
+    rng = np.random.default_rng(seed)
+    prior = ProgramGenerator()
+    best = BestTracker()
+    history: list[dict] = []
+    iteration = 0
+    while evaluator.num_evaluations < cfg.budget:
+        iteration += 1
+        n = min(cfg.batch_size, cfg.budget - evaluator.num_evaluations)
+        texts = [dsl.to_text(p) for p in prior.sample_many(n, rng, unique=False)]
+        result = evaluator.evaluate(texts)
+        best.update(texts, result)
+        report = IterationReport(iteration, evaluator.num_evaluations, best.mean_return,
+                                 float(result.mean_return.mean()), float(result.mean_return.max()), best.program)
+        history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
+        if callback is not None:
+            callback(report)
+        if best.mean_return >= evaluator.max_return:
+            break
+    converged = best.mean_return >= evaluator.max_return
+    return SearchResult(best.program, best.mean_return, best.raw_return, iteration, evaluator.num_evaluations,
+                        converged, history)

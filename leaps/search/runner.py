@@ -1,0 +1,145 @@
+"""One search run from a Hydra config: evaluator, searcher, progress bar,
+logging, and the run's files (results.json, best_program.txt, rollout GIF)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from leaps.karel import dsl
+from leaps.karel.rendering import rollout_worlds, save_rollout
+from leaps.karel.tasks import TaskEvaluator, get_task
+from leaps.search.base import IterationReport, SearchResult
+from leaps.search.cem import CEMConfig, run_cem
+from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
+from leaps.search.random_search import RandomSearchConfig, run_random_search
+from leaps.search.run_logger import make_logger
+
+SEARCHERS = ("cem", "hill_climbing", "random")
+
+
+class SearchError(RuntimeError):
+    """A problem the user can fix (bad config, missing model)."""
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, path)
+
+
+def cem_config(cfg: DictConfig) -> CEMConfig:
+    fields = {k: cfg.searcher[k] for k in CEMConfig.__dataclass_fields__ if k in cfg.searcher}
+    return CEMConfig(**fields)
+
+
+def default_budget(cfg: DictConfig) -> int:
+    """The baselines' budget: CEM's worst case on this task (program evaluations)."""
+    cem = cfg.task.cem
+    return int(cfg.searcher.get("max_iterations", 1000) if cfg.searcher.name == "cem" else 1000) * (
+        int(cem.population_size) + 1
+    )
+
+
+def load_decoder(model: str) -> Any:
+    try:
+        from leaps.models import load_model  # type: ignore[attr-defined]
+    except ImportError:
+        raise SearchError(
+            "searcher=cem needs a stage-1 model, and this install has no leaps.models yet: "
+            "use searcher=hill_climbing or searcher=random"
+        ) from None
+    try:
+        return load_model(model)
+    except FileNotFoundError as err:
+        raise SearchError(f"model {model!r} not found ({err}); give a shipped model name or a path") from None
+
+
+def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
+    name = cfg.searcher.name
+    if name not in SEARCHERS:
+        raise SearchError(f"unknown searcher {name!r}; use one of {', '.join(SEARCHERS)}")
+    try:
+        task = get_task(cfg.task.name, height=cfg.task.get("height"), width=cfg.task.get("width"))
+    except ValueError as err:
+        raise SearchError(str(err)) from None
+    if cfg.task.n_worlds < 1:
+        raise SearchError(f"task.n_worlds must be >= 1, got {cfg.task.n_worlds}")
+    evaluator = TaskEvaluator(task, n_worlds=int(cfg.task.n_worlds), seed=int(cfg.seed))
+    budget = int(cfg.budget) if cfg.get("budget") is not None else default_budget(cfg)
+    if budget < 1:
+        raise SearchError(f"budget must be >= 1 program evaluation, got {budget}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = OmegaConf.to_container(cfg, resolve=True)
+    logger = make_logger(cfg.logger, out_dir, group=f"{task.name}-{name}", name=f"seed{cfg.seed}", config=config)
+    start = time.perf_counter()
+    with Progress(
+        TextColumn(f"[bold]{task.name}[/] {name} seed {cfg.seed}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("best {task.fields[best]:.3f}"), TimeElapsedColumn(), disable=not cfg.get("progress", True),
+    ) as progress:
+        bar = progress.add_task("search", total=budget, best=0.0)
+
+        def callback(report: IterationReport) -> None:
+            progress.update(bar, completed=report.evaluations, best=report.best_return)
+            logger.log_iteration(report)
+
+        try:
+            if name == "cem":
+                searcher_cfg = cem_config(cfg)
+                result = run_cem(load_decoder(cfg.model), evaluator, searcher_cfg, int(cfg.seed), budget, callback)
+            elif name == "hill_climbing":
+                result = run_hill_climbing(
+                    evaluator, HillClimbingConfig(int(cfg.searcher.neighbours), budget), int(cfg.seed), callback
+                )
+            else:
+                result = run_random_search(
+                    evaluator, RandomSearchConfig(int(cfg.searcher.batch_size), budget), int(cfg.seed), callback
+                )
+        except ValueError as err:
+            logger.close()
+            raise SearchError(str(err)) from None
+    wall = time.perf_counter() - start
+    media = write_outputs(result, cfg, out_dir, evaluator, wall)
+    summary = json.loads((out_dir / "results.json").read_text())
+    logger.log_summary(summary, media)
+    logger.close()
+    return result
+
+
+def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluator: TaskEvaluator, wall: float) -> dict:
+    program = dsl.parse(result.best_program)
+    pretty = dsl.pretty(program)
+    media: dict[str, Path] = {}
+    if cfg.get("gif", True):
+        trace = evaluator.evaluate([result.best_program], trajectories=True)
+        evaluator.num_evaluations -= 1  # rendering is not part of the search budget
+        frames = rollout_worlds(evaluator.worlds[0], trace.trace(0, 0))
+        media["rollout"] = save_rollout(frames, out_dir / "best_program.gif")
+    summary = {
+        "task": cfg.task.name,
+        "searcher": cfg.searcher.name,
+        "seed": int(cfg.seed),
+        "model": cfg.model if cfg.searcher.name == "cem" else None,
+        "best_program": result.best_program,
+        "best_program_pretty": pretty,
+        "best_return": result.best_return,
+        "best_raw_return": result.best_raw_return,
+        "iterations": result.iterations,
+        "evaluations": result.evaluations,
+        "wall_time_s": round(wall, 3),
+        "converged": result.converged,
+        "config": OmegaConf.to_container(cfg, resolve=True),
+    }
+    write_json_atomic(out_dir / "results.json", summary)
+    tmp = out_dir / "best_program.txt.tmp"
+    score = f"return {result.best_return:.4f} (raw {result.best_raw_return:.4f})"
+    tmp.write_text(f"{result.best_program}\n\n{pretty}\n\n{score}\n")
+    os.replace(tmp, out_dir / "best_program.txt")
+    write_json_atomic(out_dir / "history.json", {"history": result.history})
+    return media

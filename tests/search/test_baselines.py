@@ -1,0 +1,53 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leaps.karel import dsl
+from leaps.karel.program_generator import ProgramGenerator
+from leaps.karel.tasks import TaskEvaluator
+from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
+from leaps.search.mutation import Mutator, statement_paths
+from leaps.search.random_search import RandomSearchConfig, run_random_search
+from leaps.search.ranges import expand_ranges
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_mutations_are_valid_and_within_the_limit(seed):
+    rng = np.random.default_rng(seed)
+    program = ProgramGenerator().sample_many(1, rng)[0]
+    mutator = Mutator()
+    for _ in range(5):
+        child = mutator.mutate(program, rng)
+        text = dsl.to_text(child)
+        assert dsl.parse(text, max_tokens=dsl.MAX_PROGRAM_TOKENS) == child
+        program = child
+
+
+def test_statement_paths_cover_every_statement():
+    prog = dsl.parse("DEF run m( move WHILE c( frontIsClear c) w( IFELSE c( markersPresent c) i( move i) ELSE e( "
+                     "turnLeft REPEAT R=2 r( putMarker r) e) w) m)")
+    paths = statement_paths(prog.body)
+    assert len(paths) == len(list(dsl.iter_statements(prog.body))) == 7
+    assert max(n for _, n in paths) == 3
+
+
+def test_hill_climbing_and_random_search_budget_and_determinism():
+    for run, cfg in ((run_hill_climbing, HillClimbingConfig(neighbours=50, budget=600)),
+                     (run_random_search, RandomSearchConfig(batch_size=64, budget=600))):
+        a = run(TaskEvaluator("harvester", seed=0), cfg, seed=3)
+        b = run(TaskEvaluator("harvester", seed=0), cfg, seed=3)
+        assert a.evaluations <= 600 and a.best_program == b.best_program and a.best_return == b.best_return
+        assert 0.0 < a.best_return <= 1.0
+        assert dsl.parse(a.best_program)
+
+
+def test_hill_climbing_solves_an_easy_task():
+    result = run_hill_climbing(TaskEvaluator("maze", seed=1), HillClimbingConfig(neighbours=100, budget=5000), seed=0)
+    assert result.best_return == 1.0 and result.converged
+
+
+def test_inclusive_ranges_and_multirun_flag():
+    argv = ["search.py", "task=maze", "-m", "seed=0..4", "x.y=-1..1", "budget=5"]
+    assert expand_ranges(argv) == ["search.py", "-m", "task=maze", "seed=range(0,5)", "x.y=range(-1,2)", "budget=5"]
+    assert expand_ranges(["search.py", "seed=range(0,3)"]) == ["search.py", "seed=range(0,3)"]

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+from leaps.karel import dsl
+from leaps.karel.tasks import TaskEvaluator
+from leaps.search.cem import CEMConfig, elite_mean, initial_mean, run_cem, sigma_at
+from tests.karel.tasks.test_tasks import SOLUTIONS
+
+GOOD = SOLUTIONS["maze"]
+BAD = "DEF run m( move move m)"
+
+
+class ThresholdDecoder:
+    """Decodes a latent to the maze solution when its first coordinate > 1."""
+
+    latent_dim = 4
+
+    def __init__(self):
+        self.calls = 0
+
+    def decode(self, z, greedy=True, generator=None):
+        self.calls += 1
+        rows = [dsl.to_ids(dsl.parse(GOOD if float(v) > 1.0 else BAD), pad_to=45) for v in z[:, 0]]
+        return torch.tensor(rows)
+
+
+def test_cem_moves_the_mean_and_converges():
+    decoder = ThresholdDecoder()
+    evaluator = TaskEvaluator("maze", seed=0)
+    cfg = CEMConfig(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="zeros", max_iterations=200)
+    result = run_cem(decoder, evaluator, cfg, seed=0)
+    assert result.converged and result.best_return == 1.0
+    assert result.best_program == dsl.to_text(dsl.parse(GOOD))
+    # converged = the mean's program scored the max 10 iterations in a row
+    assert [h["extra"]["mean_program_return"] for h in result.history[-10:]] == [1.0] * 10
+    assert result.evaluations == result.iterations * (16 + 1)
+
+
+def test_cem_respects_the_budget_and_reports():
+    reports = []
+    evaluator = TaskEvaluator("maze", seed=0)
+    cfg = CEMConfig(population_size=8, sigma=0.01, init_type="zeros", max_iterations=1000)
+    result = run_cem(ThresholdDecoder(), evaluator, cfg, seed=0, budget=50, callback=reports.append)
+    assert result.evaluations <= 50 and not result.converged
+    assert len(reports) == result.evaluations // 9
+    assert reports[-1].evaluations == result.evaluations
+
+
+def test_elite_reductions():
+    population = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
+    rewards = np.array([0.1, 0.5, 0.2, 1.0])
+    programs = ["a", "b", "c", "d"]
+    cfg = CEMConfig(population_size=4, elitism_rate=0.5, reduction="mean")
+    assert elite_mean(population, rewards, programs, cfg).item() == pytest.approx(2.0)
+    cfg = CEMConfig(population_size=4, elitism_rate=0.5, reduction="weighted_mean")
+    assert elite_mean(population, rewards, programs, cfg).item() == pytest.approx(3.5 / 1.5, rel=1e-4)
+    # ties broken by program text, as the reference's sort
+    tied = np.array([1.0, 1.0, 0.0, 0.0])
+    cfg = CEMConfig(population_size=4, elitism_rate=0.25, reduction="mean")
+    assert elite_mean(population, tied, ["z", "a", "b", "c"], cfg).item() == 0.0
+
+
+def test_init_types_and_sigma_decay():
+    g = torch.Generator().manual_seed(0)
+    assert initial_mean("ones", 3, g).tolist() == pytest.approx([0.01] * 3)
+    assert initial_mean("tiny_normal", 10_000, g).std().item() == pytest.approx(0.1, rel=0.05)
+    assert initial_mean("normal", 10_000, g).std().item() == pytest.approx(1.0, rel=0.05)
+    cfg = CEMConfig(sigma=0.5, final_sigma=0.1, use_exp_sig_decay=True, max_iterations=100)
+    assert sigma_at(cfg, 0) == 0.5 and sigma_at(cfg, 50) == 0.1 and sigma_at(cfg, 99) == 0.1
+    assert sigma_at(cfg, 25) == pytest.approx((0.5 * 0.1) ** 0.5)
+    assert sigma_at(CEMConfig(sigma=0.5), 500) == 0.5
+
+
+@pytest.mark.parametrize("bad", [{"population_size": 0}, {"elitism_rate": 0.0}, {"elitism_rate": 1.5},
+                                 {"reduction": "max"}, {"init_type": "big"}, {"sigma": -1.0}])
+def test_bad_cem_settings(bad):
+    with pytest.raises(ValueError):
+        CEMConfig(**bad)

@@ -1,0 +1,57 @@
+"""search.py end to end, as a user runs it (subprocesses, tiny budgets)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "search.py"), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("searcher", ["random", "hill_climbing"])
+def test_search_writes_results_program_and_gif(tmp_path, searcher):
+    out = tmp_path / "run"
+    proc = run("task=harvester", f"searcher={searcher}", "budget=300", "logger=csv", "progress=false",
+               f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "best return" in proc.stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["searcher"] == searcher and results["evaluations"] <= 300
+    assert 0 <= results["best_return"] <= 1
+    assert results["best_raw_return"] == pytest.approx(results["best_return"] + 0.1)
+    assert results["best_program"] in (out / "best_program.txt").read_text()
+    assert Image.open(out / "best_program.gif").n_frames >= 1
+    assert (out / "metrics.csv").read_text().startswith("iteration,")
+
+
+def test_multirun_inclusive_seed_range_and_report(tmp_path):
+    proc = run("task=maze", "searcher=random", "budget=64", "logger=none", "progress=false", "gif=false",
+               "-m", "seed=0..2", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    seeds = sorted(p.name for p in (tmp_path / "sweep" / "maze" / "random").iterdir())
+    assert seeds == ["seed0", "seed1", "seed2"]
+    report = subprocess.run([sys.executable, "-m", "leaps.report", str(tmp_path / "sweep")], capture_output=True,
+                            text=True, cwd=ROOT)
+    assert report.returncode == 0 and "| maze | 1.00 |" in report.stdout and "n=3" in report.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["task=nosuch"], "nosuch"),
+    (["searcher=cem", "task=maze"], "searcher=cem needs a stage-1 model"),
+    (["searcher=random", "budget=0"], "budget must be >= 1"),
+    (["searcher=random", "task.n_worlds=0"], "n_worlds"),
+    (["searcher=random", "task=cleanhouse", "task.height=20"], "fixed"),
+])
+def test_bad_input_fails_with_one_clear_message(tmp_path, args, message):
+    proc = run(*args, "logger=none", "progress=false", f"hydra.run.dir={tmp_path / 'x'}", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr
