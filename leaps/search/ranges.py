@@ -2,7 +2,8 @@
 inclusive ``key=a..b`` sweep ranges (``seed=0..4`` runs seeds 0 to 4,
 rewritten to Hydra's ``range(a,b+1)``), and ``-m``/``--multirun`` accepted
 anywhere (``search.py task=maze -m seed=0..4``; Hydra's parser alone rejects
-overrides on both sides of the flag)."""
+overrides on both sides of the flag), and ``model=PATH`` for a trained
+model's path next to ``model=NAME`` for a shipped one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ _RANGE = re.compile(r"^(?P<key>[+~]{0,2}[\w.\-/@]+)=(?P<a>-?\d+)\.\.(?P<b>-?\d+)
 
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
+_MODEL = re.compile(r"^model=(?P<path>.*[/\\.].*)$")
 
 
 def expand_ranges(argv: list[str]) -> list[str]:
@@ -21,6 +23,10 @@ def expand_ranges(argv: list[str]) -> list[str]:
     out = program + flags
     for arg in args:
         if arg in MULTIRUN_FLAGS:
+            continue
+        model = _MODEL.match(arg)
+        if model is not None:  # model=PATH (shipped names are plain words: a config group option)
+            out.append(f"model_path={model['path']}")
             continue
         match = _RANGE.match(arg)
         if match is None:

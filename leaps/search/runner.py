@@ -47,18 +47,21 @@ def default_budget(cfg: DictConfig) -> int:
     )
 
 
+def model_name(cfg: DictConfig) -> str:
+    return str(cfg.model_path) if cfg.get("model_path") else str(cfg.model.name)
+
+
 def load_decoder(model: str) -> Any:
-    try:
-        from leaps.models import load_model  # type: ignore[attr-defined]
-    except ImportError:
-        raise SearchError(
-            "searcher=cem needs a stage-1 model, and this install has no leaps.models yet: "
-            "use searcher=hill_climbing or searcher=random"
-        ) from None
+    from leaps.models import CheckpointError, load_model
+
     try:
         return load_model(model)
     except FileNotFoundError as err:
-        raise SearchError(f"model {model!r} not found ({err}); give a shipped model name or a path") from None
+        raise SearchError(
+            f"searcher=cem needs a stage-1 model: {err}; or search program space with searcher=hill_climbing"
+        ) from None
+    except CheckpointError as err:
+        raise SearchError(str(err)) from None
 
 
 def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
@@ -91,8 +94,8 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
 
         try:
             if name == "cem":
-                searcher_cfg = cem_config(cfg)
-                result = run_cem(load_decoder(cfg.model), evaluator, searcher_cfg, int(cfg.seed), budget, callback)
+                decoder = load_decoder(model_name(cfg))
+                result = run_cem(decoder, evaluator, cem_config(cfg), int(cfg.seed), budget, callback)
             elif name == "hill_climbing":
                 result = run_hill_climbing(
                     evaluator, HillClimbingConfig(int(cfg.searcher.neighbours), budget), int(cfg.seed), callback
@@ -125,7 +128,7 @@ def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluato
         "task": cfg.task.name,
         "searcher": cfg.searcher.name,
         "seed": int(cfg.seed),
-        "model": cfg.model if cfg.searcher.name == "cem" else None,
+        "model": model_name(cfg) if cfg.searcher.name == "cem" else None,
         "best_program": result.best_program,
         "best_program_pretty": pretty,
         "best_return": result.best_return,

@@ -1,0 +1,75 @@
+"""Stage-1 training from a Hydra config (the body of ``train.py``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+from leaps.data import DatasetError, build_datamodule
+from leaps.models.checkpoint import export_model
+from leaps.models.module import LeapsModule, ModuleConfig
+
+
+class TrainingError(RuntimeError):
+    """A problem the user can fix (bad config, missing data or checkpoint)."""
+
+
+def _module_config(cfg: DictConfig) -> ModuleConfig:
+    model = OmegaConf.to_container(cfg.model, resolve=True)
+    try:
+        return ModuleConfig.from_dict(model)
+    except TypeError as err:
+        raise TrainingError(f"bad model config: {err}") from None
+
+
+def _logger(cfg: DictConfig, out_dir: Path):
+    kind = cfg.logger.get("kind", "none")
+    if kind == "none":
+        return False
+    if kind == "csv":
+        return pl.loggers.CSVLogger(str(out_dir), name="csv")
+    if kind == "wandb":
+        os.environ.setdefault("WANDB_SILENT", "true")
+        return pl.loggers.WandbLogger(
+            project=cfg.logger.project, entity=cfg.logger.entity, mode=cfg.logger.mode, save_dir=str(out_dir),
+            name=f"{cfg.model.name}-seed{cfg.seed}", group=f"train-{cfg.model.name}", tags=list(cfg.logger.tags),
+            config=OmegaConf.to_container(cfg, resolve=True),
+        )
+    raise TrainingError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
+
+
+def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
+    if cfg.batch_size < 1:
+        raise TrainingError(f"batch_size must be >= 1, got {cfg.batch_size}")
+    if cfg.ckpt_path is not None and not Path(cfg.ckpt_path).exists():
+        raise TrainingError(f"ckpt_path {cfg.ckpt_path} does not exist")
+    pl.seed_everything(int(cfg.seed), workers=True)
+    try:
+        datamodule = build_datamodule(cfg.data, int(cfg.batch_size), int(cfg.seed), int(cfg.num_workers))
+    except DatasetError as err:
+        raise TrainingError(str(err)) from None
+    module = LeapsModule(_module_config(cfg))
+    callbacks: list[pl.Callback] = [
+        ModelCheckpoint(dirpath=str(out_dir / "checkpoints"), filename="best", monitor=cfg.callbacks.checkpoint.monitor,
+                        mode=cfg.callbacks.checkpoint.mode, save_top_k=cfg.callbacks.checkpoint.save_top_k,
+                        save_last=cfg.callbacks.checkpoint.save_last),
+    ]
+    trainer_kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
+    trainer = pl.Trainer(
+        default_root_dir=str(out_dir), logger=_logger(cfg, out_dir), callbacks=callbacks,
+        enable_progress_bar=bool(cfg.callbacks.progress_bar), **trainer_kwargs,
+    )
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    if cfg.export:
+        best = callbacks[0].best_model_path
+        if best:
+            from leaps.models.checkpoint import load_module
+
+            module = load_module(best)
+        export_model(module, out_dir / "export", {"epochs": trainer.current_epoch, "steps": trainer.global_step})
+        print(f"exported {out_dir / 'export'} (load with model={out_dir / 'export'})")
+    return module

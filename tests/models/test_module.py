@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+import torch
+
+from leaps.data import KarelDataModule
+from leaps.karel import dsl
+from leaps.models import LeapsModule
+from leaps.models.module import prefix_match_reward
+from tests.models.conftest import SMALL
+
+
+def batch_of(path, n=16):
+    return next(iter(KarelDataModule(path, batch_size=n).train_dataloader()))
+
+
+def test_shapes_and_decoding(tiny_dataset):
+    m = LeapsModule(SMALL)
+    b = batch_of(tiny_dataset)
+    mu, logvar = m.vae.encode(b["programs"])
+    assert mu.shape == logvar.shape == (16, 16)
+    ids = m.vae.decode(mu)
+    assert ids.shape == (16, 45)
+    assert all(dsl.is_valid(row) for row in ids.numpy())  # grammar mask: always parses
+    logits = m.policy(mu, b["states"], b["actions"], b["action_lengths"])
+    assert logits.shape == (*b["actions"].shape, 6)
+
+
+@pytest.mark.parametrize("losses", [{}, {"behaviour_rl": 0.1}, {"latent_behaviour": 1.0}])
+def test_losses_decrease_when_overfitting_one_batch(tiny_dataset, losses):
+    torch.manual_seed(0)
+    m = LeapsModule({**SMALL, "losses": losses, "lr": 3e-3})
+    b = batch_of(tiny_dataset, 8)
+    opt = m.configure_optimizers()
+    key = {"behaviour_rl": "program_loss", "latent_behaviour": "latent_behaviour_loss"}.get(next(iter(losses), ""),
+                                                                                             "program_loss")
+    first = None
+    for _ in range(40):
+        out = m.losses(b)
+        opt.zero_grad()
+        out["loss"].backward()
+        opt.step()
+        first = first if first is not None else float(out[key].detach())
+    assert float(out[key]) < 0.6 * first
+    assert torch.isfinite(out["loss"])
+
+
+def test_frozen_policy_gets_no_gradient(tiny_dataset):
+    m = LeapsModule({**SMALL, "freeze_policy": True, "losses": {"behaviour_rl": 1.0}})
+    assert not any(p.requires_grad for p in m.policy.parameters())
+    out = m.losses(batch_of(tiny_dataset))
+    out["loss"].backward()
+    assert all(p.grad is None for p in m.policy.parameters())
+
+
+def test_prefix_match_reward():
+    demo = np.array([[0, 1, 2, 5], [0, 1, 2, 5], [3, 5, 5, 5], [5, 5, 5, 5]])
+    demo_len = np.array([3, 3, 1, 0])
+    pred = np.array([[0, 1, 2, 5], [0, 2, 2, 5], [3, 3, 5, 5], [5, 5, 5, 5]])
+    pred_len = np.array([3, 3, 2, 0])
+    assert prefix_match_reward(pred, pred_len, demo, demo_len).tolist() == pytest.approx([1.0, 1 / 3, 0.5, 1.0])
+
+
+def test_non_finite_loss_stops_training(tiny_dataset):
+    m = LeapsModule(SMALL)
+    b = batch_of(tiny_dataset)
+    with torch.no_grad():
+        m.vae.to_logits.weight.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        m.training_step(b, 0)
