@@ -45,7 +45,8 @@ def test_multirun_inclusive_seed_range_and_report(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["task=nosuch"], "nosuch"),
-    (["searcher=cem", "task=maze", "model=nosuchmodel"], "searcher=cem needs a stage-1 model"),
+    (["searcher=cem", "task=maze", "model=/no/such/model"], "searcher=cem needs a stage-1 model"),
+    (["searcher=cem", "task=maze", "model=nosuchmodel"], "nosuchmodel"),
     (["searcher=random", "budget=0"], "budget must be >= 1"),
     (["searcher=random", "task.n_worlds=0"], "n_worlds"),
     (["searcher=random", "task=cleanhouse", "task.height=20"], "fixed"),
