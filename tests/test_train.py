@@ -41,3 +41,17 @@ def test_bad_input_fails_clearly(tmp_path):
     proc = train(tmp_path, "ckpt_path=/nonexistent.ckpt", f"hydra.run.dir={tmp_path / 'x'}")
     assert proc.returncode != 0 and "ckpt_path /nonexistent.ckpt does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("model", ["leaps", "leapsp", "leapspr", "leapspl"])
+def test_fast_dev_run_of_each_variant(tmp_path, model):
+    # fast_dev_run switches loggers off, so the W&B (offline) case runs two real steps instead
+    run = ["logger=wandb", "trainer.max_steps=2", "trainer.limit_val_batches=1"] if model == "leaps" else [
+        "logger=none", "+trainer.fast_dev_run=true"]
+    proc = train(tmp_path, f"model={model}", *run, "export=false", f"hydra.run.dir={tmp_path / model}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    if model == "leaps":
+        assert list((tmp_path / model / "wandb").glob("offline-run-*"))

@@ -101,7 +101,8 @@ class LeapsModule(pl.LightningModule):
         target_mask &= positions < ids.shape[1]
         ce = F.cross_entropy(logits.transpose(1, 2), ids, reduction="none")
         token_loss = (ce * target_mask).sum() / target_mask.sum()
-        kl = -0.5 * torch.mean(torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1))
+        # the reference's KL term: a mean over latent dimensions (not a sum), weighted by losses.kl
+        kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
         correct = (logits.argmax(dim=2) == ids) | ~target_mask
         return {
             "program_loss": token_loss,

@@ -67,3 +67,35 @@ def test_non_finite_loss_stops_training(tiny_dataset):
         m.vae.to_logits.weight.fill_(float("nan"))
     with pytest.raises(FloatingPointError, match="non-finite"):
         m.training_step(b, 0)
+
+
+def test_overfit_a_few_dozen_programs_to_95_percent_greedy_accuracy(tiny_dataset):
+    torch.manual_seed(0)
+    b = batch_of(tiny_dataset, 32)
+    m = LeapsModule({"vae": {"hidden_size": 128, "latent_dim": 32, "embedding_dim": 32}, "lr": 3e-3})
+    opt = m.configure_optimizers()
+    accuracy = 0.0
+    for step in range(300):
+        out = m.losses(b)
+        opt.zero_grad()
+        out["loss"].backward()
+        opt.step()
+        if step % 50 == 49:
+            m.eval()
+            with torch.no_grad():
+                mu, _ = m.vae.encode(b["programs"])
+                accuracy = (m.vae.decode(mu) == b["programs"]).all(dim=1).float().mean().item()
+            m.train()
+            if accuracy >= 0.95:
+                break
+    assert accuracy >= 0.95
+
+
+def test_10k_programs_from_a_random_decoder_all_parse():
+    torch.manual_seed(1)
+    m = LeapsModule(SMALL).eval()
+    with torch.no_grad():
+        ids = torch.cat([m.vae.decode(torch.randn(2500, 16) * 3, greedy=False) for _ in range(4)])
+    lengths = (ids != dsl.PAD_ID).sum(dim=1)
+    assert all(dsl.is_valid(row, max_tokens=45) for row in ids.numpy())
+    assert (lengths == 45).any()  # some hit the length limit and still parse
