@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (main job) and `make test` (test suite).
+# Two entry points: `make demo` (a stage-2 search) and `make test` (the test suite).
 # Each creates the virtual environment on first use.
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	$(PY) -m leaps.demo
+	$(PY) search.py task=harvester searcher=hill_climbing
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
