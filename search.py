@@ -11,6 +11,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from leaps.karel import dsl
 from leaps.search.ranges import expand_ranges
 from leaps.search.runner import SearchError, run_search
 
@@ -21,7 +22,8 @@ def main(cfg: DictConfig) -> None:
         result = run_search(cfg, Path(HydraConfig.get().runtime.output_dir))
     except SearchError as err:
         sys.exit(f"error: {err}")
-    print(f"best return {result.best_return:.3f} after {result.evaluations} evaluations: {result.best_program}")
+    print(f"best return {result.best_return:.3f} (raw {result.best_raw_return:.3f}) after {result.evaluations} "
+          f"evaluations:\n{dsl.pretty(dsl.parse(result.best_program))}\n{result.best_program}")
 
 
 if __name__ == "__main__":

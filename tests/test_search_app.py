@@ -56,3 +56,20 @@ def test_bad_input_fails_with_one_clear_message(tmp_path, args, message):
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_given_program_is_scored_with_generalisation(tmp_path):
+    from tests.karel.tasks.test_tasks import SOLUTIONS
+
+    out = tmp_path / "given"
+    proc = run("task=maze", "searcher=given", f"searcher.program='{SOLUTIONS['maze']}'", "logger=none",
+               "progress=false", "generalisation.sizes=[[12,12]]", "generalisation.budget=5000", f"hydra.run.dir={out}",
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["best_return"] == 1.0 and results["evaluations"] == 1
+    assert results["generalisation"] == {"12x12": 1.0}
+    assert "while noMarkersPresent():" in proc.stdout  # the indented program is printed
+    bad = run("searcher=given", "searcher.program='DEF run m( move'", "logger=none", f"hydra.run.dir={out}2",
+              cwd=tmp_path)
+    assert bad.returncode != 0 and "expected `m)`" in bad.stderr and "Traceback" not in bad.stderr

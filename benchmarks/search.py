@@ -1,0 +1,44 @@
+"""Search speed on this machine: CEM iterations/s and program evaluations/s
+(population 64, Harvester, a 256-d model with random weights, CPU), and
+hill climbing's evaluations/s.
+
+    python benchmarks/search.py [--iterations 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from leaps.karel.tasks import TaskEvaluator
+from leaps.models import LeapsModule
+from leaps.search.cem import CEMConfig, run_cem
+from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iterations", type=int, default=20)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    vae = LeapsModule().vae.eval()
+    cfg = CEMConfig(population_size=64, sigma=0.5, init_type="normal", max_iterations=args.iterations,
+                    converge_iterations=args.iterations + 1)
+    run_cem(vae, TaskEvaluator("harvester"), CEMConfig(population_size=4, max_iterations=1), seed=0)  # warm-up
+    evaluator = TaskEvaluator("harvester")
+    start = time.perf_counter()
+    result = run_cem(vae, evaluator, cfg, seed=0)
+    elapsed = time.perf_counter() - start
+    print(f"CEM (population 64, Harvester, latent {vae.latent_dim}): {result.iterations / elapsed:.2f} iterations/s, "
+          f"{result.evaluations / elapsed:,.0f} program evaluations/s")
+    evaluator = TaskEvaluator("harvester")
+    start = time.perf_counter()
+    result = run_hill_climbing(evaluator, HillClimbingConfig(neighbours=250, budget=20_000), seed=0)
+    elapsed = time.perf_counter() - start
+    print(f"hill climbing (250 neighbours, Harvester): {result.evaluations / elapsed:,.0f} program evaluations/s")
+
+
+if __name__ == "__main__":
+    main()
