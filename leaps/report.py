@@ -1,5 +1,6 @@
 """``python -m leaps.report DIR [DIR ...]``: search results (``results.json``
-files under the sweep directories) -> the paper-style markdown table.
+files under the sweep directories) -> the paper-style markdown table and a
+plot of the best return against program evaluations.
 
     python -m leaps.report multirun/2026-11-24_13-00-00 --out results.md
 """
@@ -65,10 +66,67 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def load_histories(dirs: list[Path]) -> list[tuple[dict, list[dict]]]:
+    runs = []
+    for d in dirs:
+        for path in sorted(d.rglob("results.json")):
+            history_path = path.with_name("history.json")
+            if history_path.exists():
+                runs.append((json.loads(path.read_text()), json.loads(history_path.read_text())["history"]))
+    return runs
+
+
+def plot(dirs: list[Path], out: Path) -> Path | None:
+    """Best return against program evaluations: mean and min-max over seeds,
+    one panel per task, one line per searcher."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [(r, h) for r, h in load_histories(dirs) if h and "evaluations" in h[0]]
+    if not runs:
+        return None
+    tasks = [t for t in TASK_ORDER if any(r["task"] == t for r, _ in runs)]
+    tasks += sorted({r["task"] for r, _ in runs} - set(tasks))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.2), squeeze=False)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        by_searcher: dict[str, list[list[dict]]] = defaultdict(list)
+        for r, h in runs:
+            if r["task"] == task:
+                by_searcher[r["searcher"]].append(h)
+        for searcher, histories in sorted(by_searcher.items()):
+            end = max(h[-1]["evaluations"] for h in histories)
+            grid = np.linspace(0, end, 200)
+            curves = []
+            for h in histories:
+                evals = np.array([x["evaluations"] for x in h])
+                best = np.array([x["best_return"] for x in h])
+                idx = np.searchsorted(evals, grid, side="right") - 1
+                curves.append(np.where(idx >= 0, best[np.clip(idx, 0, None)], 0.0))
+            curves = np.array(curves)
+            ax.plot(grid, curves.mean(axis=0), label=searcher)
+            ax.fill_between(grid, curves.min(axis=0), curves.max(axis=0), alpha=0.2)
+        if task in PUBLISHED_LEAPS:
+            ax.axhline(PUBLISHED_LEAPS[task], color="grey", linestyle="--", linewidth=1, label="LEAPS (paper)")
+        ax.set_title(task)
+        ax.set_xlabel("program evaluations")
+        ax.set_ylim(0, 1.05)
+    axes[0][0].set_ylabel("best return")
+    axes[0][-1].legend(fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dirs", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
+    parser.add_argument("--plot", type=Path, help="where to write the return-vs-evaluations plot "
+                        "(default: returns.png in the first directory)")
     args = parser.parse_args(argv)
     results = load_results(args.dirs)
     if not results:
@@ -80,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
+    figure = plot(args.dirs, args.plot or args.dirs[0] / "returns.png")
+    if figure is not None:
+        print(f"\nplot: {figure}")
 
 
 if __name__ == "__main__":

@@ -73,3 +73,24 @@ def test_given_program_is_scored_with_generalisation(tmp_path):
     bad = run("searcher=given", "searcher.program='DEF run m( move'", "logger=none", f"hydra.run.dir={out}2",
               cwd=tmp_path)
     assert bad.returncode != 0 and "expected `m)`" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
+def test_sweeps_through_hydra_launchers(tmp_path, launcher):
+    sweep = tmp_path / "sweep"
+    extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else ["hydra.launcher.timeout_min=5"]
+    proc = run("task=maze", "searcher=random", "budget=32", "logger=none", "progress=false", "gif=false",
+               f"hydra/launcher={launcher}", *extra, "-m", "seed=0..1", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list(sweep.rglob("results.json"))) == 2
+
+
+def test_report_plot(tmp_path):
+    proc = run("task=maze", "searcher=random", "budget=64", "logger=none", "progress=false", "gif=false",
+               "-m", "seed=0..1", f"hydra.sweep.dir={tmp_path / 's'}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = subprocess.run([sys.executable, "-m", "leaps.report", str(tmp_path / "s"), "--out",
+                             str(tmp_path / "t.md")], capture_output=True, text=True, cwd=ROOT)
+    assert report.returncode == 0, report.stderr
+    assert Image.open(tmp_path / "s" / "returns.png").size[0] > 100
+    assert "| maze |" in (tmp_path / "t.md").read_text()
