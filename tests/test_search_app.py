@@ -94,3 +94,28 @@ def test_report_plot(tmp_path):
     assert report.returncode == 0, report.stderr
     assert Image.open(tmp_path / "s" / "returns.png").size[0] > 100
     assert "| maze |" in (tmp_path / "t.md").read_text()
+
+
+def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path):
+    import signal
+    import time
+
+    common = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "budget=6000", "logger=none",
+              "progress=false", "gif=false", "save_interval=1", "generalisation.sizes=[]"]
+    full = run(*common, f"hydra.run.dir={tmp_path / 'full'}", cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    out = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "search.py"), *common, f"hydra.run.dir={out}"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "search_state.json").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    resumed = run(*common, "resume=true", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    a = json.loads((tmp_path / "full" / "results.json").read_text())
+    b = json.loads((out / "results.json").read_text())
+    for key in ("best_program", "best_return", "evaluations", "iterations"):
+        assert a[key] == b[key]

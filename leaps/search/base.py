@@ -39,6 +39,9 @@ class SearchResult:
 
 
 Callback = Callable[[IterationReport], None]
+Checkpoint = Callable[[dict], None]
+"""Receives a searcher's JSON-able state at the start of every iteration;
+passing that state back as ``state=`` continues the search exactly."""
 
 
 class BestTracker:
@@ -48,6 +51,12 @@ class BestTracker:
         self.program: str = ""
         self.mean_return = -np.inf
         self.raw_return = -np.inf
+
+    def state(self) -> dict:
+        return {"program": self.program, "mean_return": self.mean_return, "raw_return": self.raw_return}
+
+    def load(self, state: dict) -> None:
+        self.program, self.mean_return, self.raw_return = state["program"], state["mean_return"], state["raw_return"]
 
     def update(self, programs: list[str], result: EvaluationResult) -> None:
         i = result.best()

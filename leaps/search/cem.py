@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from leaps.karel.tasks import TaskEvaluator
-from leaps.search.base import BestTracker, Callback, IterationReport, SearchResult, ids_to_texts
+from leaps.search.base import BestTracker, Callback, Checkpoint, IterationReport, SearchResult, ids_to_texts
 
 INIT_TYPES = ("normal", "tiny_normal", "ones", "zeros")
 REDUCTIONS = ("mean", "weighted_mean")
@@ -101,7 +101,7 @@ def elite_mean(population: torch.Tensor, rewards: np.ndarray, programs: list[str
 
 def run_cem(
     decoder: LatentDecoder, evaluator: TaskEvaluator, cfg: CEMConfig, seed: int, budget: int | None = None,
-    callback: Callback | None = None,
+    callback: Callback | None = None, state: dict | None = None, checkpoint: Checkpoint | None = None
 ) -> SearchResult:
     generator = torch.Generator().manual_seed(seed)
     mean = initial_mean(cfg.init_type, decoder.latent_dim, generator)
@@ -109,9 +109,25 @@ def run_cem(
     recent: deque[float] = deque(maxlen=cfg.converge_iterations)
     history: list[dict] = []
     converged = False
-    iteration = 0
+    start = 0
+    if state is not None:
+        generator.set_state(torch.tensor(state["generator"], dtype=torch.uint8))
+        mean = torch.tensor(state["mean"], dtype=torch.float32)
+        best.load(state["best"])
+        recent.extend(state["recent"])
+        history, start, evaluator.num_evaluations = state["history"], state["iteration"], state["evaluations"]
+
+    def snapshot(next_iteration: int) -> dict:
+        return {"generator": generator.get_state().tolist(), "mean": mean.tolist(), "best": best.state(),
+                "recent": list(recent), "history": list(history), "iteration": next_iteration,
+                "evaluations": evaluator.num_evaluations}
+
+    iteration = start
     budget = budget if budget is not None else cfg.worst_case_evaluations()
-    for iteration in range(cfg.max_iterations):
+    for iteration in range(start, cfg.max_iterations):
+        last_state = snapshot(iteration)  # the state at an iteration boundary: resuming from it is exact
+        if checkpoint is not None:
+            checkpoint(last_state)
         if evaluator.num_evaluations + cfg.population_size + 1 > budget:
             break
         sigma = sigma_at(cfg, iteration)

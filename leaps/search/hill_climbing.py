@@ -12,7 +12,7 @@ import numpy as np
 from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
 from leaps.karel.tasks import TaskEvaluator
-from leaps.search.base import BestTracker, Callback, IterationReport, SearchResult
+from leaps.search.base import BestTracker, Callback, Checkpoint, IterationReport, SearchResult
 from leaps.search.mutation import Mutator
 
 
@@ -27,7 +27,8 @@ class HillClimbingConfig:
 
 
 def run_hill_climbing(
-    evaluator: TaskEvaluator, cfg: HillClimbingConfig, seed: int, callback: Callback | None = None
+    evaluator: TaskEvaluator, cfg: HillClimbingConfig, seed: int, callback: Callback | None = None,
+    state: dict | None = None, checkpoint: Checkpoint | None = None,
 ) -> SearchResult:
     rng = np.random.default_rng(seed)
     prior = ProgramGenerator()
@@ -37,7 +38,24 @@ def run_hill_climbing(
     current: dsl.Program | None = None
     current_return = -np.inf
     iteration = 0
+    if state is not None:
+        rng.bit_generator.state = state["rng"]
+        best.load(state["best"])
+        history = state["history"]
+        current = dsl.parse(state["current"]) if state["current"] else None
+        current_return = state["current_return"]
+        iteration = state["iteration"]
+        evaluator.num_evaluations = state["evaluations"]
+
+    def snapshot() -> dict:
+        return {"rng": rng.bit_generator.state, "best": best.state(), "history": list(history),
+                "current": dsl.to_text(current) if current is not None else None,
+                "current_return": current_return, "iteration": iteration, "evaluations": evaluator.num_evaluations}
+
     while evaluator.num_evaluations < cfg.budget:
+        last_state = snapshot()  # the state at an iteration boundary: resuming from it is exact
+        if checkpoint is not None:
+            checkpoint(last_state)
         iteration += 1
         if current is None:  # (re)start
             current = prior.sample_many(1, rng)[0]

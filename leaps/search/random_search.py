@@ -9,7 +9,7 @@ import numpy as np
 from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
 from leaps.karel.tasks import TaskEvaluator
-from leaps.search.base import BestTracker, Callback, IterationReport, SearchResult
+from leaps.search.base import BestTracker, Callback, Checkpoint, IterationReport, SearchResult
 
 
 @dataclass
@@ -23,14 +23,27 @@ class RandomSearchConfig:
 
 
 def run_random_search(
-    evaluator: TaskEvaluator, cfg: RandomSearchConfig, seed: int, callback: Callback | None = None
+    evaluator: TaskEvaluator, cfg: RandomSearchConfig, seed: int, callback: Callback | None = None,
+    state: dict | None = None, checkpoint: Checkpoint | None = None,
 ) -> SearchResult:
     rng = np.random.default_rng(seed)
     prior = ProgramGenerator()
     best = BestTracker()
     history: list[dict] = []
     iteration = 0
+    if state is not None:
+        rng.bit_generator.state = state["rng"]
+        best.load(state["best"])
+        history, iteration, evaluator.num_evaluations = state["history"], state["iteration"], state["evaluations"]
+
+    def snapshot() -> dict:
+        return {"rng": rng.bit_generator.state, "best": best.state(), "history": list(history), "iteration": iteration,
+                "evaluations": evaluator.num_evaluations}
+
     while evaluator.num_evaluations < cfg.budget:
+        last_state = snapshot()  # the state at an iteration boundary: resuming from it is exact
+        if checkpoint is not None:
+            checkpoint(last_state)
         iteration += 1
         n = min(cfg.batch_size, cfg.budget - evaluator.num_evaluations)
         texts = [dsl.to_text(p) for p in prior.sample_many(n, rng, unique=False)]

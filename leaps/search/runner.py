@@ -24,6 +24,39 @@ from leaps.search.run_logger import make_logger
 SEARCHERS = ("cem", "hill_climbing", "random", "given")
 
 
+STATE_FILE = "search_state.json"
+
+
+class StateSaver:
+    """Keeps the searcher's latest iteration-boundary state and writes it
+    every ``interval`` iterations and on interruption (atomically)."""
+
+    def __init__(self, path: Path, interval: int):
+        if interval < 1:
+            raise SearchError(f"save_interval must be >= 1, got {interval}")
+        self.path, self.interval = path, interval
+        self.latest: dict | None = None
+        self.calls = 0
+
+    def __call__(self, state: dict) -> None:
+        self.latest = state
+        if self.calls % self.interval == 0:
+            self.flush()
+        self.calls += 1
+
+    def flush(self) -> None:
+        if self.latest is not None:
+            write_json_atomic(self.path, self.latest)
+
+    def load(self) -> dict | None:
+        if not self.path.exists():
+            return None
+        try:
+            return json.loads(self.path.read_text())
+        except json.JSONDecodeError:
+            raise SearchError(f"{self.path} is corrupt; delete it to start the search afresh") from None
+
+
 class SearchError(RuntimeError):
     """A problem the user can fix (bad config, missing model)."""
 
@@ -120,25 +153,35 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
 
         def callback(report: IterationReport) -> None:
             progress.update(bar, completed=report.evaluations, best=report.best_return)
+            if cfg.get("verbose", False):
+                progress.console.print(f"[dim]iter {report.iteration:4d} evals {report.evaluations:7d} "
+                                       f"best {report.best_return:.3f}[/] {report.best_program}", highlight=False)
             logger.log_iteration(report)
 
+        saver = StateSaver(out_dir / STATE_FILE, int(cfg.get("save_interval", 10)))
+        state = saver.load() if cfg.get("resume", False) else None
+        if state is not None:
+            progress.console.print(f"resuming from {saver.path} (iteration {state['iteration']})")
+        seed = int(cfg.seed)
         try:
             if name == "cem":
                 decoder = load_decoder(model_name(cfg))
-                result = run_cem(decoder, evaluator, cem_config(cfg), int(cfg.seed), budget, callback)
+                result = run_cem(decoder, evaluator, cem_config(cfg), seed, budget, callback, state, saver)
             elif name == "hill_climbing":
-                result = run_hill_climbing(
-                    evaluator, HillClimbingConfig(int(cfg.searcher.neighbours), budget), int(cfg.seed), callback
-                )
+                hc = HillClimbingConfig(int(cfg.searcher.neighbours), budget)
+                result = run_hill_climbing(evaluator, hc, seed, callback, state, saver)
             elif name == "given":
                 result = evaluate_given(str(cfg.searcher.program), evaluator)
             else:
-                result = run_random_search(
-                    evaluator, RandomSearchConfig(int(cfg.searcher.batch_size), budget), int(cfg.seed), callback
-                )
+                rs = RandomSearchConfig(int(cfg.searcher.batch_size), budget)
+                result = run_random_search(evaluator, rs, seed, callback, state, saver)
         except ValueError as err:
             logger.close()
             raise SearchError(str(err)) from None
+        except BaseException:  # interrupted (SIGINT, SIGTERM via Hydra, errors): keep the last boundary
+            saver.flush()
+            logger.close()
+            raise
     wall = time.perf_counter() - start
     media = write_outputs(result, cfg, out_dir, evaluator, wall)
     summary = json.loads((out_dir / "results.json").read_text())

@@ -51,3 +51,21 @@ def test_inclusive_ranges_and_multirun_flag():
     argv = ["search.py", "task=maze", "-m", "seed=0..4", "x.y=-1..1", "budget=5"]
     assert expand_ranges(argv) == ["search.py", "-m", "task=maze", "seed=range(0,5)", "x.y=range(-1,2)", "budget=5"]
     assert expand_ranges(["search.py", "seed=range(0,3)"]) == ["search.py", "seed=range(0,3)"]
+
+
+def _resumed_equals_uninterrupted(run, cfg, make_evaluator, stop_at):
+    full = run(make_evaluator(), cfg, seed=5)
+    states = []
+    run(make_evaluator(), cfg, seed=5, checkpoint=states.append)
+    state = states[min(stop_at, len(states) - 1)]
+    resumed = run(make_evaluator(), cfg, seed=5, state=state)
+    assert (resumed.best_program, resumed.best_return, resumed.evaluations, resumed.iterations) == (
+        full.best_program, full.best_return, full.evaluations, full.iterations)
+    assert resumed.history == full.history
+
+
+def test_resume_equals_uninterrupted():
+    _resumed_equals_uninterrupted(run_hill_climbing, HillClimbingConfig(neighbours=40, budget=2000),
+                                  lambda: TaskEvaluator("harvester", seed=0), 7)
+    _resumed_equals_uninterrupted(run_random_search, RandomSearchConfig(batch_size=64, budget=2000),
+                                  lambda: TaskEvaluator("topoff", seed=0), 5)

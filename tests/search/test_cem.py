@@ -77,3 +77,15 @@ def test_init_types_and_sigma_decay():
 def test_bad_cem_settings(bad):
     with pytest.raises(ValueError):
         CEMConfig(**bad)
+
+
+def test_cem_resume_equals_uninterrupted():
+    cfg = CEMConfig(population_size=8, sigma=0.3, elitism_rate=0.25, init_type="tiny_normal", max_iterations=30,
+                    use_exp_sig_decay=True)
+    decoder = ThresholdDecoder()
+    full = run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2)
+    states = []
+    run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2, checkpoint=states.append)
+    resumed = run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2, state=states[len(states) // 2])
+    assert resumed.history == full.history and resumed.best_program == full.best_program
+    assert resumed.evaluations == full.evaluations
