@@ -35,6 +35,11 @@ def test_train_generates_data_checkpoints_exports_and_resumes(tmp_path):
                  f"hydra.run.dir={resumed}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Restored all states" in proc.stdout + proc.stderr
+    import torch
+
+    first = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
+    second = torch.load(resumed / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
+    assert first == 3 and second == 6  # 42 training programs / batch 16 = 3 steps per epoch: the count continues
 
 
 def test_bad_input_fails_clearly(tmp_path):

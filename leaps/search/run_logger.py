@@ -77,6 +77,10 @@ class WandbLogger(RunLogger):
         for key, value in summary.items():
             self.run.summary[key] = value
         self.run.log({"best_program": wandb.Html(f"<pre>{summary.get('best_program_pretty', '')}</pre>")})
+        table = wandb.Table(columns=["task", "searcher", "seed", "return", "raw_return", "evaluations", "program"])
+        table.add_data(summary.get("task"), summary.get("searcher"), summary.get("seed"), summary.get("best_return"),
+                       summary.get("best_raw_return"), summary.get("evaluations"), summary.get("best_program"))
+        self.run.log({"best_programs": table})
         for key, path in media.items():
             if path.suffix == ".gif":
                 self.run.log({key: wandb.Video(str(path), format="gif")})

@@ -89,3 +89,15 @@ def test_cem_resume_equals_uninterrupted():
     resumed = run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2, state=states[len(states) // 2])
     assert resumed.history == full.history and resumed.best_program == full.best_program
     assert resumed.evaluations == full.evaluations
+
+
+def test_cem_with_a_tiny_real_model_improves_the_return():
+    from leaps.models import LeapsModule
+
+    torch.manual_seed(0)
+    vae = LeapsModule({"vae": {"hidden_size": 32, "latent_dim": 8, "embedding_dim": 8}}).vae.eval()
+    cfg = CEMConfig(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="normal", max_iterations=15)
+    reports = []
+    result = run_cem(vae, TaskEvaluator("harvester", seed=0), cfg, seed=0, callback=reports.append)
+    assert dsl.parse(result.best_program)  # decoded programs are valid
+    assert result.best_return > reports[0].iteration_best_return
