@@ -1,5 +1,6 @@
-"""``python -m leaps.data.generate [data.key=value ...]``: the stage-1 dataset
-of random programs with strict-mode demonstrations (``conf/data/karel.yaml``).
+"""``python -m leaps.data.generate [key=value ...]``: the stage-1 dataset
+of random programs with strict-mode demonstrations (``conf/data/karel.yaml``;
+keys may be given bare, ``num_programs=1000``, or as ``data.num_programs=1000``).
 
 Work is cut into shards of a fixed size, each drawn from its own generator
 seeded by (seed, shard index); shards are merged in order and duplicates
@@ -180,6 +181,17 @@ def generate_dataset(cfg: DictConfig) -> Path:
     return path
 
 
+def _qualify_overrides(argv: list[str]) -> list[str]:
+    """Let ``num_programs=1000`` mean ``data.num_programs=1000``: bare keys of
+    ``conf/data/karel.yaml`` are accepted as well as ``data.``-prefixed ones."""
+    keys = set(OmegaConf.load(CONF_DIR / "karel.yaml").keys())
+    out = []
+    for arg in argv:
+        key = arg.split("=", 1)[0].split(".", 1)[0]
+        out.append(f"data.{arg}" if "=" in arg and key in keys else arg)
+    return out
+
+
 def main() -> None:
     import hydra
 
@@ -192,6 +204,7 @@ def main() -> None:
         except (ValueError, OSError) as err:
             sys.exit(f"error: {err}")
 
+    sys.argv[1:] = _qualify_overrides(sys.argv[1:])
     app()
 
 

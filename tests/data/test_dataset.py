@@ -202,3 +202,18 @@ def test_bad_config_values(tmp_path):
         build(small_cfg(tmp_path, num_demos=100))
     with pytest.raises(ValueError, match="split"):
         build(small_cfg(tmp_path, split={"train": 0.9, "val": 0.2, "test": 0.1}))
+
+
+def test_command_line_accepts_bare_and_prefixed_keys(tmp_path):
+    from leaps.data.generate import _qualify_overrides
+
+    assert _qualify_overrides(["num_programs=10", "split.train=0.8", "data.seed=3", "hydra.verbose=true"]) == [
+        "data.num_programs=10", "data.split.train=0.8", "data.seed=3", "hydra.verbose=true"]
+    out = tmp_path / "cli.h5"
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "leaps.data.generate", "num_programs=20", "shard_size=20",
+                          "workers=1", "progress=false", f"path={out}"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert len(read_dataset(out)) == 20
