@@ -110,10 +110,12 @@ def build_datamodule(data_cfg: DictConfig, batch_size: int, seed: int, num_worke
 
         data = read_original(data_cfg.path, seed=data_cfg.seed, max_program_tokens=data_cfg.max_program_tokens)
         return KarelDataModule(data, batch_size, num_workers, seed)
+    from leaps.data.generate import check_matches, generate_dataset
+
     path = Path(data_cfg.path)
     if not path.exists():
-        from leaps.data.generate import generate_dataset
-
         print(f"dataset {path} not found: generating it now (python -m leaps.data.generate)")
         generate_dataset(data_cfg)
-    return KarelDataModule(path, batch_size, num_workers, seed)
+    data = read_dataset(path)
+    check_matches(data, data_cfg, path)
+    return KarelDataModule(data, batch_size, num_workers, seed)

@@ -9,6 +9,7 @@ dropped, so the file is the same for a seed whatever the number of workers.
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import sys
 import time
@@ -21,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from leaps.data.demonstrations import select_covering
-from leaps.data.format import ProgramDataset, write_dataset
+from leaps.data.format import DatasetError, ProgramDataset, write_dataset
 from leaps.karel import dsl
 from leaps.karel.interpreter import Mode, Status, run_pairs
 from leaps.karel.program_generator import ProgramGenerator
@@ -29,6 +30,12 @@ from leaps.karel.world_generator import WorldGenerator
 
 NOT_CONTENT = ("path", "workers", "progress")
 """Config keys that do not change the file's content (left out of its attributes)."""
+GENERATOR_VERSION = 2
+"""Bumped whenever the same config would produce different content
+(2: programs shuffled before the split, so train/val/test are alike)."""
+SHUFFLE_STREAM = 1
+"""Spawn key of the generator that shuffles programs before the split (the
+shards use entropy (seed, shard index) without one)."""
 CONF_ROOT = Path(__file__).resolve().parents[2] / "conf"
 CONF_DIR = CONF_ROOT / "data"
 
@@ -159,13 +166,40 @@ def build(cfg: DictConfig) -> ProgramDataset:
                     break
             if n == total:
                 break
+    # Later shards lose their duplicates (mostly short programs) to earlier
+    # ones, so file order drifts towards longer programs: shuffle before
+    # cutting the splits.
+    order = np.random.default_rng(np.random.SeedSequence([int(cfg.seed)], spawn_key=(SHUFFLE_STREAM,))).permutation(
+        total)
+    programs, program_lengths = programs[order], program_lengths[order]
+    walls, markers, agents = walls[order], markers[order], agents[order]
+    actions, action_lengths = actions[order], action_lengths[order]
     bounds, start = {}, 0
     for name in ("train", "val", "test"):
         bounds[name] = (start, start + sizes[name])
         start += sizes[name]
-    content = {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k not in NOT_CONTENT}
-    attrs = {"seed": int(cfg.seed), "generator_config": content}
+    attrs = {"seed": int(cfg.seed), "generator_config": content_config(cfg)}
     return ProgramDataset(programs, program_lengths, walls, markers, agents, actions, action_lengths, bounds, attrs)
+
+
+def content_config(cfg: DictConfig) -> dict:
+    """The settings that determine a file's content (stored in its attributes)."""
+    content = {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k not in NOT_CONTENT}
+    return {**content, "generator_version": GENERATOR_VERSION}
+
+
+def check_matches(data: ProgramDataset, cfg: DictConfig, path: Path) -> None:
+    """Raise :class:`DatasetError` when a file was generated with other
+    settings (or an older generator) than ``cfg`` asks for."""
+    stored = data.attrs.get("generator_config")
+    stored = json.loads(stored) if isinstance(stored, str) else {}
+    wanted = json.loads(json.dumps(content_config(cfg)))
+    differ = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+    if differ:
+        raise DatasetError(
+            f"{path} was generated with other settings than data.* asks for (differing: {', '.join(differ)}); "
+            "delete it to regenerate it, or point data.path elsewhere"
+        )
 
 
 def generate_dataset(cfg: DictConfig) -> Path:

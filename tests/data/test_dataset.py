@@ -1,3 +1,5 @@
+import json
+
 import h5py
 import numpy as np
 import pytest
@@ -5,7 +7,7 @@ from omegaconf import OmegaConf
 
 from leaps.data import DatasetError, KarelDataModule, build_datamodule, read_dataset
 from leaps.data.demonstrations import coverage, select_covering
-from leaps.data.generate import CONF_DIR, build, generate_dataset
+from leaps.data.generate import CONF_DIR, build, generate_dataset, generate_shard
 from leaps.data.original import read_original
 from leaps.karel import dsl
 from leaps.karel.interpreter import Mode, Status, execute
@@ -151,6 +153,27 @@ def test_build_datamodule_generates_when_missing(tmp_path, capsys):
     dm = build_datamodule(cfg, batch_size=8, seed=0)
     assert "generating" in capsys.readouterr().out
     assert len(dm.data) == 30
+    # an existing file made with other settings is refused, naming the setting
+    with pytest.raises(DatasetError, match="wall_prob"):
+        build_datamodule(small_cfg(tmp_path, num_programs=30, shard_size=30, wall_prob=0.2), 8, 0)
+    # and so is one from an older generator
+    with h5py.File(tmp_path / "data.h5", "r+") as f:
+        stored = json.loads(f.attrs["generator_config"])
+        del stored["generator_version"]
+        f.attrs["generator_config"] = json.dumps(stored)
+    with pytest.raises(DatasetError, match="generator_version"):
+        build_datamodule(cfg, 8, 0)
+
+
+def test_splits_are_drawn_from_the_whole_file(dataset_path, tmp_path):
+    """Later shards lose their (mostly short) duplicates to earlier ones, so
+    the splits must not be cut from file order: shard 0 lands in every split."""
+    data = read_dataset(dataset_path)
+    first_shard = {tuple(ids) for ids in generate_shard(small_cfg(tmp_path), 0).programs}
+    stored = [tuple(data.programs[i, : data.program_lengths[i]]) for i in range(len(data))]
+    for name in ("train", "val", "test"):
+        start, end = data.splits[name]
+        assert sum(p in first_shard for p in stored[start:end]) >= 5, name
 
 
 def write_original_layout(path, data, n):
