@@ -11,7 +11,7 @@ import torch
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader, Dataset
 
-from leaps.data.format import ProgramDataset, read_dataset
+from leaps.data.format import DatasetError, ProgramDataset, read_dataset
 from leaps.data.replay import initial_states, replay_demo_states
 from leaps.karel import dsl
 
@@ -115,7 +115,10 @@ def build_datamodule(data_cfg: DictConfig, batch_size: int, seed: int, num_worke
     path = Path(data_cfg.path)
     if not path.exists():
         print(f"dataset {path} not found: generating it now (python -m leaps.data.generate)")
-        generate_dataset(data_cfg)
+        try:
+            generate_dataset(data_cfg)
+        except ValueError as err:  # a bad data.* setting
+            raise DatasetError(f"cannot generate {path}: {err}") from None
     data = read_dataset(path)
     check_matches(data, data_cfg, path)
     return KarelDataModule(data, batch_size, num_workers, seed)

@@ -163,6 +163,8 @@ def test_build_datamodule_generates_when_missing(tmp_path, capsys):
         f.attrs["generator_config"] = json.dumps(stored)
     with pytest.raises(DatasetError, match="generator_version"):
         build_datamodule(cfg, 8, 0)
+    with pytest.raises(DatasetError, match="num_demos"):
+        build_datamodule(small_cfg(tmp_path, path=str(tmp_path / "other.h5"), num_demos=99), 8, 0)
 
 
 def test_splits_are_drawn_from_the_whole_file(dataset_path, tmp_path):
