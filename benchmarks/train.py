@@ -2,7 +2,7 @@
 time of one epoch over 35,000 programs for each variant (batch 256, the
 default model size), plus the grammar mask's speed (batch 256, 45 steps).
 
-    python benchmarks/train.py [--data PATH] [--steps 5]
+    python benchmarks/train.py [--data PATH] [--steps 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="an existing dataset (default: generate 2,000 programs)")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.data

@@ -14,7 +14,7 @@ def train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "train.py"), f"data.path={tmp_path / 'd.h5'}", "data.num_programs=60",
          "data.shard_size=60", "data.workers=1", "data.progress=false", "batch_size=16", "logger=csv",
-         "callbacks.progress_bar=false", *SMALL, *args],
+         "callbacks.progress_bar=false", "torch_threads=1", *SMALL, *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )
 

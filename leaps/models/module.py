@@ -18,7 +18,7 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from leaps.karel.interpreter import Mode, run_pairs
+from leaps.karel.interpreter import Mode, Status, run_pairs
 from leaps.karel.world import WorldBatch
 from leaps.models.policy import LatentBehaviourPolicy
 from leaps.models.vae import ProgramVAE, VAEConfig
@@ -66,16 +66,16 @@ def prefix_match_reward(pred: np.ndarray, pred_len: np.ndarray, demo: np.ndarray
 def execute_on_demos(ids: np.ndarray, batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run program i on the D initial worlds of demonstrations of program i.
     Returns (reward (B,), exact (B,) all demos reproduced, valid (B,))."""
-    walls = batch["walls"].numpy()
+    walls = batch["walls"].cpu().numpy()  # the interpreter runs on the CPU, whatever device trains
     b, d, h, w = walls.shape
-    worlds = WorldBatch(walls.reshape(b * d, h, w), batch["markers"].numpy().reshape(b * d, h, w).astype(np.int8),
-                        batch["agents"].numpy().reshape(b * d, 3))
+    worlds = WorldBatch(walls.reshape(b * d, h, w), batch["markers"].cpu().numpy().reshape(b * d, h, w).astype(np.int8),
+                        batch["agents"].cpu().numpy().reshape(b * d, 3))
     out = run_pairs(ids, worlds, np.repeat(np.arange(b), d), np.arange(b * d), Mode.LENIENT)
-    demo = batch["actions"].numpy().reshape(b * d, -1)
-    demo_len = batch["action_lengths"].numpy().reshape(-1)
+    demo = batch["actions"].cpu().numpy().reshape(b * d, -1)
+    demo_len = batch["action_lengths"].cpu().numpy().reshape(-1)
     reward = prefix_match_reward(out["actions"], out["lengths"], demo, demo_len).reshape(b, d)
     exact = ((reward == 1.0) & (out["lengths"] == demo_len).reshape(b, d)).all(axis=1)
-    valid = (out["status"] != 3).reshape(b, d).all(axis=1)
+    valid = (out["status"] != Status.INVALID_PROGRAM).reshape(b, d).all(axis=1)
     return np.where(valid[:, None], reward, 0.0).mean(axis=1), exact & valid, valid
 
 

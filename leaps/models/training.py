@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytorch_lightning as pl
+import torch
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
 
@@ -47,6 +48,11 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
         raise TrainingError(f"batch_size must be >= 1, got {cfg.batch_size}")
     if cfg.ckpt_path is not None and not Path(cfg.ckpt_path).exists():
         raise TrainingError(f"ckpt_path {cfg.ckpt_path} does not exist")
+    threads = cfg.get("torch_threads")
+    if threads is not None:
+        if int(threads) < 1:
+            raise TrainingError(f"torch_threads must be >= 1 or null, got {threads}")
+        torch.set_num_threads(int(threads))
     pl.seed_everything(int(cfg.seed), workers=True)
     try:
         datamodule = build_datamodule(cfg.data, int(cfg.batch_size), int(cfg.seed), int(cfg.num_workers))

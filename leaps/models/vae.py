@@ -86,14 +86,13 @@ class ProgramVAE(nn.Module):
             out, h = self.decoder(x, h)
             logits = self.to_logits(torch.cat([out[:, 0], z], dim=1))
             logits = logits.masked_fill(~grammar.allowed(), _NEG)
-            dist = torch.distributions.Categorical(logits=logits)
+            log_p = torch.log_softmax(logits, dim=1)
             if greedy:
                 token = logits.argmax(dim=1)
             else:
-                probs = dist.probs
-                token = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            log_prob = log_prob + dist.log_prob(token) * alive
-            entropy = entropy + dist.entropy() * alive
+                token = torch.multinomial(log_p.exp(), 1, generator=generator).squeeze(1)
+            log_prob = log_prob + log_p.gather(1, token[:, None]).squeeze(1) * alive
+            entropy = entropy - (log_p.exp() * log_p).sum(dim=1) * alive
             grammar.step(token)
             ids.append(token)
             alive = alive & (token != dsl.PAD_ID)
