@@ -166,14 +166,15 @@ def build(cfg: DictConfig) -> ProgramDataset:
                     break
             if n == total:
                 break
-    # Later shards lose their duplicates (mostly short programs) to earlier
-    # ones, so file order drifts towards longer programs: shuffle before
-    # cutting the splits.
-    order = np.random.default_rng(np.random.SeedSequence([int(cfg.seed)], spawn_key=(SHUFFLE_STREAM,))).permutation(
-        total)
-    programs, program_lengths = programs[order], program_lengths[order]
-    walls, markers, agents = walls[order], markers[order], agents[order]
-    actions, action_lengths = actions[order], action_lengths[order]
+    if total > cfg.shard_size:
+        # Later shards lose their duplicates (mostly short programs) to
+        # earlier ones, so file order drifts towards longer programs: shuffle
+        # before cutting the splits (one shard has no such drift).
+        order = np.random.default_rng(np.random.SeedSequence([int(cfg.seed)], spawn_key=(SHUFFLE_STREAM,))).permutation(
+            total)
+        programs, program_lengths = programs[order], program_lengths[order]
+        walls, markers, agents = walls[order], markers[order], agents[order]
+        actions, action_lengths = actions[order], action_lengths[order]
     bounds, start = {}, 0
     for name in ("train", "val", "test"):
         bounds[name] = (start, start + sizes[name])
