@@ -38,8 +38,6 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.data
@@ -49,6 +47,8 @@ def main() -> None:
             path = generate_dataset(cfg)
         loader = iter(KarelDataModule(path, batch_size=args.batch_size).train_dataloader())
         batches = [next(loader) for _ in range(args.steps + 1)]
+        if args.threads:  # after the data are loaded: loading resets torch's thread count
+            torch.set_num_threads(args.threads)
         print(f"threads={torch.get_num_threads()} batch={args.batch_size}")
         for name in VARIANTS:
             module = LeapsModule(variant_config(name))
