@@ -1,0 +1,305 @@
+"""Compiled episode engine of this protocol (KAREL_SPEC_P2.md).
+
+Runs every (program, initial world) pair in numba, parallel over pairs. One
+episode: the program's bytecode is interpreted with a call counter (every
+perception test and every action), the loop guard of each WHILE node, and the
+task's reward step after every action.
+
+Loop guard: the world a WHILE node sees at the start of an iteration
+(agent row, column, direction and marker grid) is reduced to a 64-bit
+Zobrist hash, updated incrementally on every action; each node's memory is a
+set of those hashes in an open-addressing table (keyed by hash XOR a per-node
+key), so a check costs O(1) instead of the reference's scan of every earlier
+world. Two different worlds share a hash with probability ~2^-64 per pair.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from leaps.karel.protocols.carvalho2024.bytecode import (
+    OP_ACT,
+    OP_IF,
+    OP_JUMP,
+    OP_REPINIT,
+    OP_REPTEST,
+    OP_WHILE,
+)
+from leaps.karel.protocols.carvalho2024.tasks import (
+    doorkey,
+    fourcorner,
+    harvester,
+    maze,
+    onestroke,
+    seeder,
+    snake,
+    stairclimber,
+    topoff,
+)
+from leaps.karel.protocols.carvalho2024.tasks.base import NUM_TASK_STATE
+
+MAX_CALLS = 10_000
+"""Perception tests + actions; the call that exceeds it crashes the run."""
+MAX_MARKERS = 10
+"""A put on a cell holding this many markers does nothing."""
+
+# Task ids of the reward dispatch (CleanHouse shares Harvester's rule).
+STAIRCLIMBER, MAZE, TOPOFF, HARVESTER, FOURCORNERS, CLEANHOUSE, DOORKEY, ONESTROKE, SEEDER, SNAKE = range(10)
+
+# Why an episode ended.
+END_PROGRAM, END_TERMINATED, END_BUDGET, END_LOOP_GUARD = range(4)
+END_NAMES = ("program ended", "task terminated", "budget exceeded", "loop guard")
+
+_TABLE_BITS = 15  # 32768 slots > 2 x the most WHILE iterations of one episode
+_TABLE_SIZE = 1 << _TABLE_BITS
+_HASH_SEED = 20240101
+"""Fixed seed of the Zobrist keys: they only need to be random-looking and
+the same in every run (no result depends on them)."""
+
+_DR = (-1, 0, 1, 0)  # row step for N, E, S, W
+_DC = (0, 1, 0, -1)
+
+
+def zobrist_keys(height: int, width: int, max_while: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(_HASH_SEED)
+    hi = np.iinfo(np.int64).max
+    agent = rng.integers(1, hi, size=(height, width, 4), dtype=np.int64)
+    marks = rng.integers(1, hi, size=(height, width, MAX_MARKERS + 1), dtype=np.int64)
+    nodes = rng.integers(1, hi, size=max(1, max_while), dtype=np.int64)
+    return agent, marks, nodes
+
+
+@nb.njit(cache=True, nogil=True)
+def _init_task(task, params, istate):
+    if task == TOPOFF:
+        topoff.init_state(params, istate)
+    elif task in (HARVESTER, CLEANHOUSE):
+        harvester.init_state(params, istate)
+    elif task == FOURCORNERS:
+        fourcorner.init_state(params, istate)
+    elif task == DOORKEY:
+        doorkey.init_state(params, istate)
+    elif task == ONESTROKE:
+        onestroke.init_state(params, istate)
+    elif task == SEEDER:
+        seeder.init_state(params, istate)
+    elif task == SNAKE:
+        snake.init_state(params, istate)
+
+
+@nb.njit(cache=True, nogil=True)
+def _reward(task, walls, markers, r, c, d, total, n_over1, params, istate, food):
+    if task == STAIRCLIMBER:
+        return stairclimber.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task == MAZE:
+        return maze.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task == TOPOFF:
+        return topoff.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task in (HARVESTER, CLEANHOUSE):
+        return harvester.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task == FOURCORNERS:
+        return fourcorner.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task == DOORKEY:
+        return doorkey.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task == ONESTROKE:
+        return onestroke.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    if task == SEEDER:
+        return seeder.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+    return snake.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
+
+
+@nb.njit(cache=True, nogil=True)
+def _clear(walls, r, c):
+    h, w = walls.shape
+    if r < 0 or c < 0 or r >= h or c >= w:
+        return False
+    return not walls[r, c]
+
+
+@nb.njit(cache=True, nogil=True)
+def _perceive(p, walls, markers, r, c, d):
+    if p == 0:
+        return _clear(walls, r + _DR[d], c + _DC[d])
+    if p == 1:
+        dl = (d + 3) % 4
+        return _clear(walls, r + _DR[dl], c + _DC[dl])
+    if p == 2:
+        dr = (d + 1) % 4
+        return _clear(walls, r + _DR[dr], c + _DC[dr])
+    if p == 3:
+        return markers[r, c] > 0
+    return markers[r, c] == 0
+
+
+@nb.njit(cache=True, nogil=True)
+def run_episode(code, base, task, walls0, markers0, agent0, params, food,
+                zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep):
+    """One episode; ``table``/``used``/``walls``/``markers``/``istate``/``rep``
+    are caller-owned scratch (the table must be all zero on entry and is left
+    so). Returns (return, calls, end reason, actions run)."""
+    walls[:, :] = walls0
+    markers[:, :] = markers0
+    istate[:] = 0
+    _init_task(task, params, istate)
+    r, c, d = agent0[0], agent0[1], agent0[2]
+    h, w = markers.shape
+    total = 0
+    n_over1 = 0
+    key = zob_agent[r, c, d]
+    for i in range(h):
+        for j in range(w):
+            m = markers[i, j]
+            total += m
+            if m > 1:
+                n_over1 += 1
+            key ^= zob_marks[i, j, m]
+    calls = 0
+    n_used = 0
+    n_actions = 0
+    ret = 0.0
+    reason = END_PROGRAM
+    crashed = False
+    mask = table.shape[0] - 1
+    pc = 0
+    while True:
+        op = code[base + pc]
+        if op == OP_ACT:
+            a = code[base + pc + 1]
+            calls += 1
+            if calls > MAX_CALLS:
+                crashed = True
+            n_actions += 1
+            if a == 0:  # move; blocked or crashed: turn around
+                nr, nc = r + _DR[d], c + _DC[d]
+                if not crashed and _clear(walls, nr, nc):
+                    key ^= zob_agent[r, c, d] ^ zob_agent[nr, nc, d]
+                    r, c = nr, nc
+                else:
+                    nd = (d + 2) % 4
+                    key ^= zob_agent[r, c, d] ^ zob_agent[r, c, nd]
+                    d = nd
+            elif a == 1:
+                nd = (d + 3) % 4
+                key ^= zob_agent[r, c, d] ^ zob_agent[r, c, nd]
+                d = nd
+            elif a == 2:
+                nd = (d + 1) % 4
+                key ^= zob_agent[r, c, d] ^ zob_agent[r, c, nd]
+                d = nd
+            elif a == 3:
+                m = markers[r, c]
+                if m > 0:
+                    key ^= zob_marks[r, c, m] ^ zob_marks[r, c, m - 1]
+                    markers[r, c] = m - 1
+                    total -= 1
+                    if m == 2:
+                        n_over1 -= 1
+            else:
+                m = markers[r, c]
+                if m < MAX_MARKERS:
+                    key ^= zob_marks[r, c, m] ^ zob_marks[r, c, m + 1]
+                    markers[r, c] = m + 1
+                    total += 1
+                    if m == 1:
+                        n_over1 += 1
+            term, rew = _reward(task, walls, markers, r, c, d, total, n_over1, params, istate, food)
+            ret += rew
+            if term:
+                reason = END_TERMINATED
+                break
+            if crashed:
+                reason = END_BUDGET
+                break
+            pc += 2
+        elif op == OP_IF:
+            calls += 1
+            if calls > MAX_CALLS:
+                reason = END_BUDGET  # no action, hence no reward, can follow
+                break
+            v = _perceive(code[base + pc + 1], walls, markers, r, c, d)
+            if code[base + pc + 2] != 0:
+                v = not v
+            pc = pc + 4 if v else code[base + pc + 3]
+        elif op == OP_JUMP:
+            pc = code[base + pc + 1]
+        elif op == OP_WHILE:
+            calls += 1
+            if calls > MAX_CALLS:
+                reason = END_BUDGET
+                break
+            v = _perceive(code[base + pc + 1], walls, markers, r, c, d)
+            if code[base + pc + 2] != 0:
+                v = not v
+            if not v:
+                pc = code[base + pc + 4]
+                continue
+            k = key ^ node_keys[code[base + pc + 3]]
+            if k == 0:
+                k = 1
+            slot = k & mask
+            seen = False
+            while table[slot] != 0:
+                if table[slot] == k:
+                    seen = True
+                    break
+                slot = (slot + 1) & mask
+            if seen:
+                reason = END_LOOP_GUARD
+                break
+            table[slot] = k
+            used[n_used] = slot
+            n_used += 1
+            pc += 5
+        elif op == OP_REPINIT:
+            rep[code[base + pc + 1]] = 0
+            pc += 2
+        elif op == OP_REPTEST:
+            s = code[base + pc + 1]
+            if rep[s] < code[base + pc + 2]:
+                rep[s] += 1
+                pc += 4
+            else:
+                pc = code[base + pc + 3]
+        else:  # OP_END
+            break
+    for i in range(n_used):
+        table[used[i]] = 0
+    return ret, calls, reason, n_actions
+
+
+@nb.njit(cache=True, parallel=True)
+def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
+              zob_agent, zob_marks, node_keys, n_repeat, n_chunks):
+    """Every program (offsets (P,)) on every world (N): returns, calls, end
+    reasons and action counts, each (P, N). Work is split in ``n_chunks``
+    contiguous chunks of pairs, each with its own scratch."""
+    p_count = offsets.shape[0]
+    n = walls0.shape[0]
+    h, w = walls0.shape[1], walls0.shape[2]
+    total_pairs = p_count * n
+    returns = np.zeros((p_count, n), dtype=np.float64)
+    calls = np.zeros((p_count, n), dtype=np.int64)
+    reasons = np.zeros((p_count, n), dtype=np.int8)
+    actions = np.zeros((p_count, n), dtype=np.int64)
+    per_chunk = (total_pairs + n_chunks - 1) // n_chunks
+    for ch in nb.prange(n_chunks):
+        table = np.zeros(_TABLE_SIZE, dtype=np.int64)
+        used = np.empty(MAX_CALLS + 1, dtype=np.int64)
+        walls = np.empty((h, w), dtype=np.bool_)
+        markers = np.empty((h, w), dtype=np.int8)
+        istate = np.zeros(NUM_TASK_STATE, dtype=np.int64)
+        rep = np.zeros(max(1, n_repeat), dtype=np.int64)
+        lo = ch * per_chunk
+        hi = min(total_pairs, lo + per_chunk)
+        for q in range(lo, hi):
+            i = q // n
+            j = q % n
+            ret, cl, rs, na = run_episode(code, offsets[i], task, walls0[j], markers0[j], agents0[j], params[j],
+                                          food[j], zob_agent, zob_marks, node_keys, table, used, walls, markers,
+                                          istate, rep)
+            returns[i, j] = ret
+            calls[i, j] = cl
+            reasons[i, j] = rs
+            actions[i, j] = na
+    return returns, calls, reasons, actions

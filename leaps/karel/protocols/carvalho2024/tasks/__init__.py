@@ -1,0 +1,1 @@
+"""One module per task: initial-world generator and numba reward step."""
