@@ -10,7 +10,11 @@ knob of the original LEAPS implementation (pretrain/CEM.py):
   search has converged once that program scored the maximum for 10
   iterations in a row;
 - with ``use_exp_sig_decay`` sigma decays exponentially to ``final_sigma``
-  over the first half of ``max_iterations`` and stays there.
+  over the first half of ``max_iterations`` and stays there (the reference's
+  scheduler lags one iteration: see ``sigma_at``);
+- the best program reported is the best over every program evaluated (the
+  population's and the mean's); the reference saves the mean's latest program,
+  which equals it once converged.
 """
 
 from __future__ import annotations
@@ -81,13 +85,18 @@ def initial_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.
 
 
 def sigma_at(cfg: CEMConfig, iteration: int) -> float:
-    """Sigma used in ``iteration`` (0-based)."""
-    if not cfg.use_exp_sig_decay:
+    """Sigma used in ``iteration`` (0-based), as the reference schedules it:
+    the scheduler steps after each iteration starting from exponent 0, so
+    iterations 0 and 1 both use ``sigma``; iteration i uses
+    ``sigma * gamma**(i - 1)`` with ``gamma = (final/sigma)**(1/H)``,
+    ``H = max_iterations / 2``, and ``final_sigma`` once ``i - 1 > H``."""
+    if not cfg.use_exp_sig_decay or cfg.sigma == cfg.final_sigma:
         return cfg.sigma
     horizon = cfg.max_iterations / 2
-    if iteration >= horizon:
+    step = max(iteration - 1, 0)
+    if step > horizon:
         return cfg.final_sigma
-    return cfg.sigma * (cfg.final_sigma / cfg.sigma) ** (iteration / horizon)
+    return cfg.sigma * (cfg.final_sigma / cfg.sigma) ** (step / horizon)
 
 
 def elite_mean(population: torch.Tensor, rewards: np.ndarray, programs: list[str], cfg: CEMConfig) -> torch.Tensor:

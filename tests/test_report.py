@@ -1,0 +1,87 @@
+"""leaps.report on fake sweep directories (no search is run)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from leaps import report
+
+
+def fake_run(root: Path, task: str, searcher: str, seed: int, best: float, evaluations: int, wall: float,
+             model: str | None = None, history: bool = True) -> None:
+    d = root / task / searcher / f"seed{seed}"
+    d.mkdir(parents=True)
+    results = {"task": task, "searcher": searcher, "seed": seed, "model": model, "best_return": best,
+               "best_raw_return": best + 0.1, "evaluations": evaluations, "wall_time_s": wall,
+               "best_program": "DEF run m( move m)"}
+    (d / "results.json").write_text(json.dumps(results))
+    if history:
+        steps = [{"iteration": i + 1, "evaluations": (i + 1) * evaluations // 4, "best_return": best * (i + 1) / 4}
+                 for i in range(4)]
+        (d / "history.json").write_text(json.dumps({"history": steps}))
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    root = tmp_path / "sweep"
+    for seed, best in enumerate([0.2, 0.4, 0.6]):
+        fake_run(root, "harvester", "random", seed, best, 1000 + 100 * seed, 10.0)
+    for seed, best in enumerate([1.0, 1.0]):
+        fake_run(root, "maze", "cem", seed, best, 170, 4.0, model="leaps")
+    fake_run(root, "maze", "hill_climbing", 0, 0.5, 500, 2.0)
+    return root
+
+
+def rows(text: str) -> dict[str, list[str]]:
+    out = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and not line.startswith("|---"):
+            out[cells[0]] = cells[1:]
+    return out
+
+
+def test_table_mean_std_published_numbers_and_order(sweep):
+    text = report.table(report.load_results([sweep]))
+    table = rows(text)
+    header = table["task"]
+    assert header == ["LEAPS (paper)", "cem (leaps)", "hill_climbing", "random"]
+    assert list(table)[1:] == ["maze", "harvester"]  # the paper's task order
+    maze, harvester = table["maze"], table["harvester"]
+    assert maze[0] == "1.00" and harvester[0] == "0.45"
+    assert maze[1].startswith("1.00 ± 0.00 (n=2, 170 evals, 4 s)")
+    assert maze[3] == "-" and harvester[1] == "-"
+    # population std of 0.2, 0.4, 0.6 = 0.163
+    assert harvester[3] == "0.40 ± 0.16 (n=3, 1,100 evals, 10 s)"
+
+
+def test_cli_writes_markdown_and_plot(sweep, tmp_path, capsys):
+    out = tmp_path / "table.md"
+    report.main([str(sweep), "--out", str(out), "--plot", str(tmp_path / "p.png")])
+    printed = capsys.readouterr().out
+    assert "| harvester | 0.45 |" in printed and "| harvester | 0.45 |" in out.read_text()
+    assert Image.open(tmp_path / "p.png").size[0] > 100
+
+
+def test_plot_skips_runs_without_history(tmp_path):
+    fake_run(tmp_path, "maze", "given", 0, 1.0, 1, 0.1, history=False)
+    assert report.plot([tmp_path], tmp_path / "p.png") is None
+    assert "| maze | 1.00 | 1.00 ± 0.00" in report.table(report.load_results([tmp_path]))
+
+
+def test_unknown_task_and_unreadable_results(tmp_path, capsys):
+    fake_run(tmp_path, "mytask", "random", 0, 0.3, 10, 1.0)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "results.json").write_text("{not json")
+    results = report.load_results([tmp_path])
+    assert len(results) == 1 and "skipping unreadable" in capsys.readouterr().out
+    assert "| mytask | - | 0.30 ± 0.00" in report.table(results)
+
+
+def test_missing_or_empty_directory_is_one_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="does not exist"):
+        report.main([str(tmp_path / "nope")])
+    with pytest.raises(SystemExit, match="no results.json"):
+        report.main([str(tmp_path)])
