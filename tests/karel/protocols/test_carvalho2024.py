@@ -177,10 +177,8 @@ def test_loop_guard_crashes_on_revisited_world():
     assert reason == END_LOOP_GUARD
     # a loop that is left and re-entered in a new world runs on
     body = "REPEAT R=2 r( WHILE c( noMarkersPresent c) w( putMarker w) move r)"
-    assert episode((
-        ""
-        "seeder"
-    ), empty_world(agent=(3, 3, 1), params=(36,)), body)[:2] == (pytest.approx(2 / 36), END_PROGRAM)
+    ret, reason, _ = episode("seeder", empty_world(agent=(3, 3, 1), params=(36,)), body)
+    assert (ret, reason) == (pytest.approx(2 / 36), END_PROGRAM)
 
 
 def test_cap_is_ten_and_failed_actions_do_nothing():
@@ -288,10 +286,9 @@ def test_onestroke_rules():
     # the cell left becomes a wall: turning back, the move is blocked (turn around)
     ret, reason, _ = episode("onestroke", w, "move turnLeft turnLeft move move")
     assert (ret, reason) == (pytest.approx(2 / 36), END_PROGRAM)
-    assert episode("onestroke", w, (
-        "move turnLeft turnLeft IF c( "
-        "frontIsClear c) i( putMarker i)"
-    ))[0] == pytest.approx(1 / 36)
+    # perceptions see the trail wall: frontIsClear is false, so no turn, and the move is blocked
+    trail = "move turnLeft turnLeft IF c( frontIsClear c) i( turnLeft i) move"
+    assert episode("onestroke", w, trail)[0] == pytest.approx(1 / 36)
     # the whole grid: 35 changes at most, never terminates
     snake_path = (
         "REPEAT R=3 r( REPEAT R=5 r( move r) turnRight move turnRight "
