@@ -2,7 +2,7 @@
 (population 64, Harvester, a 256-d model with random weights, CPU), and
 hill climbing's evaluations/s.
 
-    python benchmarks/search.py [--iterations 20]
+    python benchmarks/search.py [--iterations 20] [--threads 1]
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (search.py's torch_threads)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     vae = LeapsModule().vae.eval()
     cfg = CEMConfig(population_size=64, sigma=0.5, init_type="normal", max_iterations=args.iterations,
@@ -32,7 +34,7 @@ def main() -> None:
     result = run_cem(vae, evaluator, cfg, seed=0)
     elapsed = time.perf_counter() - start
     print(f"CEM (population 64, Harvester, latent {vae.latent_dim}): {result.iterations / elapsed:.2f} iterations/s, "
-          f"{result.evaluations / elapsed:,.0f} program evaluations/s")
+          f"{result.evaluations / elapsed:,.0f} program evaluations/s ({args.threads} torch threads)")
     evaluator = TaskEvaluator("harvester")
     start = time.perf_counter()
     result = run_hill_climbing(evaluator, HillClimbingConfig(neighbours=250, budget=20_000), seed=0)
