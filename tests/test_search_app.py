@@ -120,3 +120,24 @@ def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path):
     b = json.loads((out / "results.json").read_text())
     for key in ("best_program", "best_return", "evaluations", "iterations"):
         assert a[key] == b[key]
+
+
+def test_cem_with_an_exported_model_path(tmp_path):
+    import torch
+
+    from leaps.models import LeapsModule
+    from leaps.models.checkpoint import export_model
+
+    torch.manual_seed(0)
+    model_dir = export_model(LeapsModule({"vae": {"hidden_size": 32, "latent_dim": 8, "embedding_dim": 8}}),
+                             tmp_path / "model")
+    out = tmp_path / "cem"
+    proc = run("task=maze", "searcher=cem", f"model={model_dir}", "searcher.max_iterations=3", "logger=csv",
+               "progress=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["model"] == str(model_dir) and results["iterations"] == 3
+    assert results["evaluations"] == 3 * (16 + 1)  # maze: population 16, plus the mean's program
+    assert results["config"]["searcher"]["init_type"] == "ones" and results["config"]["searcher"]["sigma"] == 0.1
+    assert (out / "metrics.csv").read_text().count("\n") == 1 + 3
+    assert (out / "best_program.gif").exists()
