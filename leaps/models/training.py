@@ -43,6 +43,23 @@ def _logger(cfg: DictConfig, out_dir: Path):
     raise TrainingError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
 
 
+def _init_weights(module: LeapsModule, source: str) -> None:
+    """Warm start: copy the weights that ``source`` (a model name or path) has
+    in common with ``module``; the rest (e.g. a policy P lacks) stay fresh."""
+    from leaps.models.checkpoint import CheckpointError, load_module
+
+    try:
+        state = load_module(source).state_dict()
+    except (CheckpointError, FileNotFoundError) as err:
+        raise TrainingError(f"init_from: {err}") from None
+    own = module.state_dict()
+    shared = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if not shared:
+        raise TrainingError(f"init_from {source}: no weights in common with model={module.cfg.name}")
+    module.load_state_dict(shared, strict=False)
+    print(f"init_from {source}: {len(shared)} of {len(own)} tensors copied")
+
+
 def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     if cfg.batch_size < 1:
         raise TrainingError(f"batch_size must be >= 1, got {cfg.batch_size}")
@@ -59,6 +76,8 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     except DatasetError as err:
         raise TrainingError(str(err)) from None
     module = LeapsModule(_module_config(cfg))
+    if cfg.get("init_from"):
+        _init_weights(module, str(cfg.init_from))
     callbacks: list[pl.Callback] = [
         ModelCheckpoint(dirpath=str(out_dir / "checkpoints"), filename="best", monitor=cfg.callbacks.checkpoint.monitor,
                         mode=cfg.callbacks.checkpoint.mode, save_top_k=cfg.callbacks.checkpoint.save_top_k,

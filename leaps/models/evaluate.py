@@ -1,0 +1,103 @@
+"""Accuracy of a stage-1 model on a dataset split, deterministically (the
+latent is the encoder's mean, decoding is greedy): the figures of the model
+cards, reproducible with one command.
+
+    python -m leaps.models.evaluate leaps                 # test split of the default dataset
+    python -m leaps.models.evaluate leapsp --split val --limit 2000
+    python -m leaps.models.evaluate outputs/train/<run>/export --data path/to/data.h5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+from tqdm import tqdm
+
+from leaps.data import DatasetError, KarelDataModule, build_datamodule
+from leaps.models.checkpoint import CheckpointError, load_module
+from leaps.models.module import LeapsModule, execute_on_demos
+
+DATA_CONFIG = Path(__file__).resolve().parents[2] / "conf" / "data" / "karel.yaml"
+METRICS = ("token_accuracy", "program_accuracy", "greedy_program_accuracy", "execution_accuracy",
+           "action_accuracy", "demo_accuracy")
+
+
+@torch.no_grad()
+def evaluate_module(module: LeapsModule, batches, limit: int | None = None, progress: bool = True) -> dict[str, float]:
+    """Program-weighted means over the batches (at most ``limit`` programs).
+
+    token/program accuracy: teacher-forced decoding of the mean latent;
+    greedy_program_accuracy: greedy decoding reproduces the program token for
+    token; execution_accuracy: the greedy program reproduces all of its
+    demonstrations; action/demo accuracy: the latent-conditioned policy."""
+    module.eval()
+    sums = dict.fromkeys(METRICS, 0.0)
+    seen = 0
+    bar = tqdm(total=limit, unit="program", disable=not progress, desc="evaluating")
+    for batch in batches:
+        if limit is not None and seen >= limit:
+            break
+        if limit is not None and seen + len(batch["programs"]) > limit:
+            keep = limit - seen
+            batch = {k: v[:keep] for k, v in batch.items()}
+        n = len(batch["programs"])
+        mu, logvar = module.vae.encode(batch["programs"])
+        out = module.program_loss(batch, mu, mu, logvar)
+        greedy = module.vae.decode(mu, greedy=True)
+        _, exact, _ = execute_on_demos(greedy.numpy(), batch)
+        out.update(module.latent_behaviour_loss(batch, mu))
+        out["greedy_program_accuracy"] = (greedy == batch["programs"]).all(dim=1).float().mean()
+        out["execution_accuracy"] = torch.as_tensor(exact.mean())
+        for key in METRICS:
+            sums[key] += float(out[key]) * n
+        seen += n
+        bar.update(n)
+    bar.close()
+    if seen == 0:
+        raise DatasetError("the split has no programs")
+    return {key: value / seen for key, value in sums.items()} | {"programs": seen}
+
+
+def load_datamodule(path: str | None, batch_size: int = 256) -> KarelDataModule:
+    """The given dataset file, or the default dataset (generated when missing)."""
+    if path is not None:
+        return KarelDataModule(path, batch_size)
+    return build_datamodule(OmegaConf.load(DATA_CONFIG), batch_size, seed=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m leaps.models.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("model", help="a shipped model name (leaps, leapsp, leapspr, leapspl) or a model path")
+    parser.add_argument("--split", default="test", choices=("train", "val", "test"))
+    parser.add_argument("--data", default=None, help="dataset file (default: conf/data/karel.yaml)")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate at most this many programs")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be >= 1")
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    try:
+        module = load_module(args.model)
+        datamodule = load_datamodule(args.data, args.batch_size)
+    except (CheckpointError, FileNotFoundError, DatasetError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    loader = getattr(datamodule, f"{args.split}_dataloader")()
+    figures = evaluate_module(module, loader, args.limit)
+    for key, value in figures.items():
+        print(f"{key:>24}: {value:.4f}" if key != "programs" else f"{key:>24}: {value}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": args.model, "split": args.split, **figures}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
