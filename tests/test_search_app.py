@@ -50,6 +50,7 @@ def test_multirun_inclusive_seed_range_and_report(tmp_path):
     (["searcher=random", "budget=0"], "budget must be >= 1"),
     (["searcher=cem", "task=maze", "torch_threads=0"], "torch_threads must be >= 1"),
     (["searcher=random", "task.n_worlds=0"], "n_worlds"),
+    (["searcher=random", "task.call_budget=0"], "task.call_budget must be >= 1"),
     (["searcher=random", "task=cleanhouse", "task.height=20"], "fixed"),
 ])
 def test_bad_input_fails_with_one_clear_message(tmp_path, args, message):
@@ -74,6 +75,20 @@ def test_given_program_is_scored_with_generalisation(tmp_path):
     bad = run("searcher=given", "searcher.program='DEF run m( move'", "logger=none", f"hydra.run.dir={out}2",
               cwd=tmp_path)
     assert bad.returncode != 0 and "expected `m)`" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_task_call_budget_raises_the_calls_per_episode(tmp_path):
+    from tests.karel.tasks.test_tasks import CLEANHOUSE_FOLLOWER
+
+    returns = {}
+    for calls in ("null", "2000"):
+        out = tmp_path / calls
+        proc = run("task=cleanhouse", "searcher=given", f"searcher.program='{CLEANHOUSE_FOLLOWER}'",
+                   f"task.call_budget={calls}", "logger=none", "progress=false", "gif=false", f"hydra.run.dir={out}",
+                   cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        returns[calls] = json.loads((out / "results.json").read_text())["best_return"]
+    assert returns["null"] < 0.5 and returns["2000"] == 1.0
 
 
 @pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])

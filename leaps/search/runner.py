@@ -133,8 +133,9 @@ def generalisation(cfg: DictConfig, program: str) -> dict[str, float]:
             task = get_task(cfg.task.name, height=height, width=width)
         except ValueError:
             continue  # a fixed-size task (CleanHouse)
-        if gen.get("budget") is not None:
-            task.budget = int(gen.budget)
+        budget = gen.get("budget") if gen.get("budget") is not None else cfg.task.get("call_budget")
+        if budget is not None:
+            task.budget = int(budget)
         result = TaskEvaluator(task, n_worlds=int(gen.get("n_worlds", 10)), seed=int(cfg.seed)).evaluate([program])
         out[f"{height}x{width}"] = float(result.mean_return[0])
     return out
@@ -150,6 +151,10 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
         raise SearchError(str(err)) from None
     if cfg.task.n_worlds < 1:
         raise SearchError(f"task.n_worlds must be >= 1, got {cfg.task.n_worlds}")
+    if cfg.task.get("call_budget") is not None:
+        if int(cfg.task.call_budget) < 1:
+            raise SearchError(f"task.call_budget must be >= 1 call, got {cfg.task.call_budget}")
+        task.budget = int(cfg.task.call_budget)
     evaluator = TaskEvaluator(task, n_worlds=int(cfg.task.n_worlds), seed=int(cfg.seed))
     budget = int(cfg.budget) if cfg.get("budget") is not None else default_budget(cfg)
     if budget < 1:
