@@ -66,6 +66,29 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def generalisation_table(results: list[dict]) -> str | None:
+    """Mean ± std over seeds of the best programs' returns on other grid sizes
+    (``generalisation`` in results.json), one row per task and size."""
+    groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for r in results:
+        label = r["searcher"] + (f" ({r['model']})" if r.get("model") else "")
+        for size, value in (r.get("generalisation") or {}).items():
+            groups[(r["task"], size, label)].append(value)
+    if not groups:
+        return None
+    labels = sorted({label for _, _, label in groups})
+    rows = sorted({(task, size) for task, size, _ in groups},
+                  key=lambda ts: (TASK_ORDER.index(ts[0]) if ts[0] in TASK_ORDER else len(TASK_ORDER), ts))
+    lines = ["| task | grid | " + " | ".join(labels) + " |", "|" + "---|" * (2 + len(labels))]
+    for task, size in rows:
+        cells = [task, size]
+        for label in labels:
+            values = np.array(groups.get((task, size, label), []))
+            cells.append(f"{values.mean():.2f} ± {values.std():.2f} (n={len(values)})" if len(values) else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def load_histories(dirs: list[Path]) -> list[tuple[dict, list[dict]]]:
     runs = []
     for d in dirs:
@@ -135,6 +158,9 @@ def main(argv: list[str] | None = None) -> None:
         "Mean ± std of the best program's return (0..1) over seeds; evaluations = programs evaluated on the "
         "task's 10 worlds.\n\n" + table(results)
     )
+    general = generalisation_table(results)
+    if general is not None:
+        text += "\n\nThe best programs on larger grids (same seeds, same call budget):\n\n" + general
     print(text)
     if args.out:
         args.out.write_text(text + "\n")

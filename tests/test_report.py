@@ -85,3 +85,15 @@ def test_missing_or_empty_directory_is_one_clear_error(tmp_path):
         report.main([str(tmp_path / "nope")])
     with pytest.raises(SystemExit, match="no results.json"):
         report.main([str(tmp_path)])
+
+
+def test_generalisation_table_from_results(tmp_path):
+    results = [
+        {"task": "harvester", "searcher": "cem", "model": "leaps", "generalisation": {"100x100": g}}
+        for g in (0.2, 0.4)
+    ] + [{"task": "cleanhouse", "searcher": "cem", "model": "leaps", "generalisation": {}}]
+    table = rows(report.generalisation_table(results))
+    assert table["task"] == ["grid", "cem (leaps)"]
+    assert table["harvester"] == ["100x100", "0.30 ± 0.10 (n=2)"]
+    assert "cleanhouse" not in table  # a fixed-size task has no generalisation entry
+    assert report.generalisation_table([{"task": "maze", "searcher": "random"}]) is None
