@@ -27,6 +27,10 @@ METRICS = ("token_accuracy", "program_accuracy", "greedy_program_accuracy", "exe
            "action_accuracy", "demo_accuracy")
 
 
+def trains_policy(module: LeapsModule) -> bool:
+    return module.cfg.losses.latent_behaviour > 0
+
+
 @torch.no_grad()
 def evaluate_module(module: LeapsModule, batches, limit: int | None = None, progress: bool = True) -> dict[str, float]:
     """Program-weighted means over the batches (at most ``limit`` programs).
@@ -34,9 +38,12 @@ def evaluate_module(module: LeapsModule, batches, limit: int | None = None, prog
     token/program accuracy: teacher-forced decoding of the mean latent;
     greedy_program_accuracy: greedy decoding reproduces the program token for
     token; execution_accuracy: the greedy program reproduces all of its
-    demonstrations; action/demo accuracy: the latent-conditioned policy."""
+    demonstrations; action/demo accuracy: the latent-conditioned policy (only
+    for models that train it, L)."""
     module.eval()
-    sums = dict.fromkeys(METRICS, 0.0)
+    with_policy = trains_policy(module)
+    metrics = METRICS if with_policy else METRICS[:4]
+    sums = dict.fromkeys(metrics, 0.0)
     seen = 0
     bar = tqdm(total=limit, unit="program", disable=not progress, desc="evaluating")
     for batch in batches:
@@ -50,10 +57,11 @@ def evaluate_module(module: LeapsModule, batches, limit: int | None = None, prog
         out = module.program_loss(batch, mu, mu, logvar)
         greedy = module.vae.decode(mu, greedy=True)
         _, exact, _ = execute_on_demos(greedy.numpy(), batch)
-        out.update(module.latent_behaviour_loss(batch, mu))
+        if with_policy:
+            out.update(module.latent_behaviour_loss(batch, mu))
         out["greedy_program_accuracy"] = (greedy == batch["programs"]).all(dim=1).float().mean()
         out["execution_accuracy"] = torch.as_tensor(exact.mean())
-        for key in METRICS:
+        for key in metrics:
             sums[key] += float(out[key]) * n
         seen += n
         bar.update(n)
@@ -63,11 +71,14 @@ def evaluate_module(module: LeapsModule, batches, limit: int | None = None, prog
     return {key: value / seen for key, value in sums.items()} | {"programs": seen}
 
 
-def load_datamodule(path: str | None, batch_size: int = 256) -> KarelDataModule:
+def load_datamodule(path: str | None, batch_size: int = 256, with_states: bool = True) -> KarelDataModule:
     """The given dataset file, or the default dataset (generated when missing)."""
     if path is not None:
-        return KarelDataModule(path, batch_size)
-    return build_datamodule(OmegaConf.load(DATA_CONFIG), batch_size, seed=0)
+        return KarelDataModule(path, batch_size, with_states=with_states)
+    datamodule = build_datamodule(OmegaConf.load(DATA_CONFIG), batch_size, seed=0)
+    if not with_states:  # the per-step states only feed the policy
+        datamodule = KarelDataModule(datamodule.data, batch_size, with_states=False)
+    return datamodule
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         module = load_module(args.model)
-        datamodule = load_datamodule(args.data, args.batch_size)
+        datamodule = load_datamodule(args.data, args.batch_size, with_states=trains_policy(module))
     except (CheckpointError, FileNotFoundError, DatasetError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 from safetensors.torch import save_file
 
 from leaps.models.checkpoint import CONFIG_FILE, SHIPPED_DIR, WEIGHTS_FILE, CheckpointError, load_module
-from leaps.models.evaluate import DATA_CONFIG, evaluate_module, load_datamodule
+from leaps.models.evaluate import DATA_CONFIG, evaluate_module, load_datamodule, trains_policy
 
 
 def ship(source: str | Path, name: str, card: dict, dest_root: Path = SHIPPED_DIR) -> Path:
@@ -54,9 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    datamodule = load_datamodule(None)
+    module = load_module(args.name)
+    datamodule = load_datamodule(None, with_states=trains_policy(module))
     loader = getattr(datamodule, f"{args.split}_dataloader")()
-    figures = evaluate_module(load_module(args.name), loader, args.limit)
+    figures = evaluate_module(module, loader, args.limit)
     config = json.loads((dest / CONFIG_FILE).read_text())
     config["card"].update({"split": args.split, "dataset": str(OmegaConf.load(DATA_CONFIG).path), **figures})
     (dest / CONFIG_FILE).write_text(json.dumps(config, indent=2))

@@ -13,7 +13,7 @@ from tests.models.conftest import SMALL
 
 def test_evaluation_is_deterministic_and_counts_programs(tiny_dataset):
     torch.manual_seed(0)
-    module = LeapsModule(SMALL)
+    module = LeapsModule({**SMALL, "losses": {"latent_behaviour": 1.0}})
     loader = KarelDataModule(tiny_dataset, batch_size=16).train_dataloader
     first = evaluate_module(module, loader(), limit=40, progress=False)
     again = evaluate_module(module, loader(), limit=40, progress=False)
@@ -22,6 +22,10 @@ def test_evaluation_is_deterministic_and_counts_programs(tiny_dataset):
     for key in ("token_accuracy", "greedy_program_accuracy", "execution_accuracy", "action_accuracy"):
         assert 0.0 <= first[key] <= 1.0
     assert first["greedy_program_accuracy"] < 0.5  # an untrained model reproduces (almost) nothing
+    # a model without L: no policy figures, and no per-step states needed
+    p_only = evaluate_module(LeapsModule(SMALL), KarelDataModule(tiny_dataset, 16, with_states=False).val_dataloader(),
+                             progress=False)
+    assert "action_accuracy" not in p_only and p_only["programs"] > 0
 
 
 def test_a_model_that_copies_its_input_scores_full_program_accuracy(tiny_dataset, monkeypatch):
