@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
 from leaps.data.demonstrations import select_covering
@@ -36,6 +37,11 @@ GENERATOR_VERSION = 2
 SHUFFLE_STREAM = 1
 """Spawn key of the generator that shuffles programs before the split (the
 shards use entropy (seed, shard index) without one)."""
+MAX_MISSES = 20_000
+"""Draws in a row without a new distinct program before settings that allow
+too few programs are reported (instead of looping for ever)."""
+MAX_EMPTY_ROUNDS = 50
+"""Rounds in a row in which no program got its demonstrations, likewise."""
 CONF_ROOT = Path(__file__).resolve().parents[2] / "conf"
 CONF_DIR = CONF_ROOT / "data"
 
@@ -62,6 +68,17 @@ def split_sizes(cfg: DictConfig) -> dict[str, int]:
 
 
 def _check(cfg: DictConfig) -> None:
+    for key in ("seed", "num_programs", "shard_size", "workers", "candidates_per_round", "max_depth", "max_nesting",
+                "height", "width", "num_demos", "world_pool", "demo_budget", "min_demo_actions", "max_demo_actions",
+                "max_program_tokens"):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{key} must be an integer, got {value!r}")
+    for key in ("candidates_per_round", "max_depth", "demo_budget", "max_program_tokens"):
+        if cfg[key] < 1:
+            raise ValueError(f"{key} must be >= 1, got {cfg[key]}")
+    if cfg.max_nesting < 0:
+        raise ValueError(f"max_nesting must be >= 0, got {cfg.max_nesting}")
     if not 1 <= cfg.num_demos <= cfg.world_pool:
         raise ValueError(f"need 1 <= num_demos ({cfg.num_demos}) <= world_pool ({cfg.world_pool})")
     if not 0 <= cfg.min_demo_actions <= cfg.max_demo_actions:
@@ -82,15 +99,26 @@ def generate_shard(cfg: DictConfig, shard_index: int) -> Shard:
     seen: set[tuple[int, ...]] = set()
     out = Shard([], np.zeros((0,)), np.zeros((0,)), np.zeros((0,)), [])
     walls, markers, agents = [], [], []
+    empty_rounds = 0
     while len(out.programs) < cfg.shard_size:
         batch: list[list[int]] = []
+        misses = 0
         while len(batch) < cfg.candidates_per_round:
             ids = dsl.to_ids(programs_gen.sample(rng))
             key = tuple(ids)
             if len(ids) > cfg.max_program_tokens or key in seen:
+                misses += 1
+                if misses > MAX_MISSES:
+                    raise ValueError(
+                        f"no new distinct program in {MAX_MISSES} draws: max_depth={cfg.max_depth}, max_nesting="
+                        f"{cfg.max_nesting}, max_program_tokens={cfg.max_program_tokens} allow too few programs "
+                        f"for shard_size={cfg.shard_size}; loosen them"
+                    )
                 continue
+            misses = 0
             seen.add(key)
             batch.append(ids)
+        before = len(out.programs)
         worlds = worlds_gen.sample_fast(len(batch) * pool, rng)
         run_program = np.repeat(np.arange(len(batch)), pool)
         res = run_pairs(batch, worlds, run_program, np.arange(len(worlds)), Mode.STRICT, cfg.demo_budget,
@@ -111,6 +139,13 @@ def generate_shard(cfg: DictConfig, shard_index: int) -> Shard:
             out.actions.append([res["actions"][k, : lengths[k]].copy() for k in chosen])
             if len(out.programs) == cfg.shard_size:
                 break
+        empty_rounds = empty_rounds + 1 if len(out.programs) == before else 0
+        if empty_rounds >= MAX_EMPTY_ROUNDS:
+            raise ValueError(
+                f"no program got {d} usable demonstrations in {MAX_EMPTY_ROUNDS} rounds: loosen demo_budget="
+                f"{cfg.demo_budget}, min/max_demo_actions={cfg.min_demo_actions}/{cfg.max_demo_actions}, "
+                f"num_demos={d} or world_pool={pool}"
+            )
     out.walls, out.markers, out.agents = np.stack(walls), np.stack(markers), np.stack(agents)
     return out
 
@@ -147,8 +182,10 @@ def build(cfg: DictConfig) -> ProgramDataset:
     action_lengths = np.zeros((total, d), dtype=np.uint8)
     seen: set[tuple[int, ...]] = set()
     n = 0
+    idle_shards = 0
     with tqdm(total=total, desc="programs", unit="prog", disable=not cfg.progress) as bar:
         for shard in _shards(cfg, int(cfg.workers)):
+            before = n
             for i, ids in enumerate(shard.programs):
                 key = tuple(ids)
                 if key in seen:
@@ -166,6 +203,13 @@ def build(cfg: DictConfig) -> ProgramDataset:
                     break
             if n == total:
                 break
+            idle_shards = idle_shards + 1 if n == before else 0
+            if idle_shards >= 4:
+                raise ValueError(
+                    f"shards keep repeating the same programs: max_depth={cfg.max_depth}, max_nesting="
+                    f"{cfg.max_nesting}, max_program_tokens={cfg.max_program_tokens} allow fewer than "
+                    f"num_programs={total} distinct programs; loosen them or ask for fewer"
+                )
     if total > cfg.shard_size:
         # Later shards lose their duplicates (mostly short programs) to
         # earlier ones, so file order drifts towards longer programs: shuffle
@@ -236,10 +280,15 @@ def main() -> None:
             sys.exit(f"error: data={cfg.data.name} is read, not generated; use data=karel")
         try:
             generate_dataset(cfg.data)
-        except (ValueError, OSError) as err:
+        except (ValueError, OSError, OmegaConfBaseException) as err:
             sys.exit(f"error: {err}")
+        except KeyboardInterrupt:
+            sys.exit("interrupted: nothing was written; run the same command again to generate the dataset")
+
+    from leaps.search.ranges import check_choices
 
     sys.argv[1:] = _qualify_overrides(sys.argv[1:])
+    check_choices(sys.argv, CONF_ROOT)
     app()
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.callbacks import ModelCheckpoint, OnExceptionCheckpoint
+from pytorch_lightning.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 from leaps.data import DatasetError, build_datamodule
+from leaps.karel import dsl
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
 
@@ -19,12 +21,87 @@ class TrainingError(RuntimeError):
     """A problem the user can fix (bad config, missing data or checkpoint)."""
 
 
+INTERRUPTED_CKPT = "interrupted"
+"""``<run>/checkpoints/interrupted.ckpt``: written when a run is stopped by
+Ctrl-C (SIGINT) or SIGTERM, so that ``ckpt_path=`` resumes where it stopped."""
+
+
 def _module_config(cfg: DictConfig) -> ModuleConfig:
     model = OmegaConf.to_container(cfg.model, resolve=True)
     try:
-        return ModuleConfig.from_dict(model)
+        config = ModuleConfig.from_dict(model)
     except TypeError as err:
         raise TrainingError(f"bad model config: {err}") from None
+    for key, value in config.vae.to_dict().items():
+        if not isinstance(value, int) or value < 1:
+            raise TrainingError(f"model.vae.{key} must be an integer >= 1, got {value}")
+    if config.vae.max_tokens > dsl.MAX_PROGRAM_TOKENS:
+        raise TrainingError(f"model.vae.max_tokens must be <= {dsl.MAX_PROGRAM_TOKENS}, got {config.vae.max_tokens}")
+    if not config.lr > 0:
+        raise TrainingError(f"model.lr must be > 0, got {config.lr}")
+    for key, value in config.losses.__dict__.items():
+        if not value >= 0:
+            raise TrainingError(f"model.losses.{key} must be >= 0, got {value}")
+    if not config.losses.baseline_momentum < 1:
+        raise TrainingError(f"model.losses.baseline_momentum must be < 1, got {config.losses.baseline_momentum}")
+    return config
+
+
+def _check_config(cfg: DictConfig) -> ModuleConfig:
+    """Every setting a user may get wrong, checked before any data is generated or read."""
+    for key in ("seed", "batch_size", "num_workers"):
+        if not isinstance(cfg.get(key), int) or isinstance(cfg.get(key), bool):
+            raise TrainingError(f"{key} must be an integer, got {cfg.get(key)!r}")
+    if cfg.batch_size < 1:
+        raise TrainingError(f"batch_size must be >= 1, got {cfg.batch_size}")
+    threads = cfg.get("torch_threads")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise TrainingError(f"torch_threads must be >= 1 or null, got {threads}")
+    if cfg.num_workers < 0:
+        raise TrainingError(f"num_workers must be >= 0, got {cfg.num_workers}")
+    kind = cfg.logger.get("kind", "none")
+    if kind not in ("wandb", "csv", "none"):
+        raise TrainingError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
+    if kind == "wandb" and cfg.logger.get("mode", "offline") not in ("offline", "online", "disabled"):
+        raise TrainingError(f"logger.mode must be offline, online or disabled, got {cfg.logger.mode!r}")
+    config = _module_config(cfg)
+    if cfg.ckpt_path is not None:
+        _check_resume_checkpoint(Path(cfg.ckpt_path), config)
+    return config
+
+
+def _check_resume_checkpoint(path: Path, config: ModuleConfig) -> None:
+    """A ``ckpt_path`` that exists, loads without unpickling code and was
+    trained with the same model shape."""
+    if not path.exists():
+        raise TrainingError(f"ckpt_path {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        stored = ckpt["hyper_parameters"]["config"]["vae"]
+        ckpt["state_dict"]
+    except Exception as err:  # truncated, corrupt, not a checkpoint, a pickle with code
+        raise TrainingError(
+            f"ckpt_path {path} cannot be loaded ({err.__class__.__name__}: {str(err).splitlines()[0][:200]}): "
+            "it is truncated, corrupt or not a leaps training checkpoint; point ckpt_path at another one "
+            "(e.g. <run>/checkpoints/last.ckpt) or leave it out to start afresh"
+        ) from None
+    wanted = config.vae.to_dict()
+    differ = [f"model.vae.{k}={stored.get(k)} (asked {v})" for k, v in wanted.items() if stored.get(k) != v]
+    if differ:
+        raise TrainingError(
+            f"ckpt_path {path} was trained with other model settings: {', '.join(differ)}; "
+            "resume with the same model=... and model.* overrides"
+        )
+
+
+class InterruptCheckpoint(OnExceptionCheckpoint):
+    """Saves ``interrupted.ckpt`` on Ctrl-C or SIGTERM only (never after an
+    error such as a non-finite loss, whose weights would be broken)."""
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        if isinstance(exception, (KeyboardInterrupt, SIGTERMException)):
+            super().on_exception(trainer, pl_module, exception)
+            print(f"interrupted: saved {self.ckpt_path}; resume with ckpt_path={self.ckpt_path}")
 
 
 def _logger(cfg: DictConfig, out_dir: Path):
@@ -34,9 +111,12 @@ def _logger(cfg: DictConfig, out_dir: Path):
     if kind == "csv":
         return pl.loggers.CSVLogger(str(out_dir), name="csv")
     if kind == "wandb":
+        from leaps.wandb_mode import resolve_mode
+
         os.environ.setdefault("WANDB_SILENT", "true")
         return pl.loggers.WandbLogger(
-            project=cfg.logger.project, entity=cfg.logger.entity, mode=cfg.logger.mode, save_dir=str(out_dir),
+            project=cfg.logger.project, entity=cfg.logger.entity, mode=resolve_mode(cfg.logger.mode),
+            save_dir=str(out_dir),
             name=f"{cfg.model.name}-seed{cfg.seed}", group=f"train-{cfg.model.name}", tags=list(cfg.logger.tags),
             config=OmegaConf.to_container(cfg, resolve=True),
         )
@@ -61,34 +141,35 @@ def _init_weights(module: LeapsModule, source: str) -> None:
 
 
 def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
-    if cfg.batch_size < 1:
-        raise TrainingError(f"batch_size must be >= 1, got {cfg.batch_size}")
-    if cfg.ckpt_path is not None and not Path(cfg.ckpt_path).exists():
-        raise TrainingError(f"ckpt_path {cfg.ckpt_path} does not exist")
-    threads = cfg.get("torch_threads")
-    if threads is not None:
-        if int(threads) < 1:
-            raise TrainingError(f"torch_threads must be >= 1 or null, got {threads}")
-        torch.set_num_threads(int(threads))
+    module_config = _check_config(cfg)
+    if cfg.get("torch_threads") is not None:
+        torch.set_num_threads(int(cfg.torch_threads))
     pl.seed_everything(int(cfg.seed), workers=True)
-    try:
-        datamodule = build_datamodule(cfg.data, int(cfg.batch_size), int(cfg.seed), int(cfg.num_workers))
-    except DatasetError as err:
-        raise TrainingError(str(err)) from None
-    module = LeapsModule(_module_config(cfg))
+    module = LeapsModule(module_config)
     if cfg.get("init_from"):
         _init_weights(module, str(cfg.init_from))
     callbacks: list[pl.Callback] = [
         ModelCheckpoint(dirpath=str(out_dir / "checkpoints"), filename="best", monitor=cfg.callbacks.checkpoint.monitor,
                         mode=cfg.callbacks.checkpoint.mode, save_top_k=cfg.callbacks.checkpoint.save_top_k,
                         save_last=cfg.callbacks.checkpoint.save_last),
+        InterruptCheckpoint(dirpath=str(out_dir / "checkpoints"), filename=INTERRUPTED_CKPT),
     ]
     trainer_kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
-    trainer = pl.Trainer(
-        default_root_dir=str(out_dir), logger=_logger(cfg, out_dir), callbacks=callbacks,
-        enable_progress_bar=bool(cfg.callbacks.progress_bar), **trainer_kwargs,
-    )
-    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    try:
+        trainer = pl.Trainer(
+            default_root_dir=str(out_dir), logger=_logger(cfg, out_dir), callbacks=callbacks,
+            enable_progress_bar=bool(cfg.callbacks.progress_bar), **trainer_kwargs,
+        )
+    except (MisconfigurationException, TypeError, ValueError) as err:
+        raise TrainingError(f"bad trainer setting: {err} (see conf/trainer/)") from None
+    try:
+        datamodule = build_datamodule(cfg.data, int(cfg.batch_size), int(cfg.seed), int(cfg.num_workers))
+    except DatasetError as err:
+        raise TrainingError(str(err)) from None
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    except MisconfigurationException as err:
+        raise TrainingError(f"bad trainer setting: {err} (see conf/trainer/)") from None
     if cfg.export:
         best = callbacks[0].best_model_path
         if best:

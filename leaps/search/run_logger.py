@@ -1,6 +1,7 @@
 """Where a search reports: W&B (offline by default), CSV files, or nowhere.
-W&B never blocks a run: offline needs no network, and an online run that
-cannot connect falls back to offline within seconds."""
+W&B never blocks a run: offline needs no network, and an online run whose
+server cannot be reached logs offline after a 3-second probe
+(``leaps.wandb_mode``; wandb's own ``init_timeout`` is the last resort)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ class WandbLogger(RunLogger):
     def __init__(self, cfg: Any, out_dir: Path, group: str, name: str, config: dict):
         import wandb
 
+        from leaps.wandb_mode import resolve_mode
+
         os.environ.setdefault("WANDB_SILENT", "true")
-        mode = cfg.get("mode", "offline")
+        mode = resolve_mode(cfg.get("mode", "offline"))
         settings = wandb.Settings(init_timeout=15, silent=True)
         kwargs = dict(project=cfg.get("project", "leaps"), entity=cfg.get("entity"), group=group, name=name,
                       config=config, dir=str(out_dir), tags=list(cfg.get("tags", [])), reinit="finish_previous")

@@ -17,6 +17,7 @@ from leaps.karel.rendering import rollout_worlds, save_rollout
 from leaps.karel.tasks import TaskEvaluator, get_task
 from leaps.search.base import IterationReport, SearchResult
 from leaps.search.cem import CEMConfig, run_cem
+from leaps.search.checks import check_search_config
 from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
 from leaps.search.random_search import RandomSearchConfig, run_random_search
 from leaps.search.run_logger import make_logger
@@ -145,6 +146,10 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
     name = cfg.searcher.name
     if name not in SEARCHERS:
         raise SearchError(f"unknown searcher {name!r}; use one of {', '.join(SEARCHERS)}")
+    try:
+        check_search_config(cfg)  # before anything is written
+    except ValueError as err:
+        raise SearchError(str(err)) from None
     try:
         task = get_task(cfg.task.name, height=cfg.task.get("height"), width=cfg.task.get("width"))
     except ValueError as err:
