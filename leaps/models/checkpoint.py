@@ -36,7 +36,9 @@ def export_model(model: LeapsModule, out_dir: str | Path, extra: dict | None = N
     tmp = out / (WEIGHTS_FILE + ".tmp")
     save_file(state, str(tmp))
     tmp.replace(out / WEIGHTS_FILE)
-    (out / CONFIG_FILE).write_text(json.dumps({"config": model.cfg.to_dict(), **(extra or {})}, indent=2))
+    tmp = out / (CONFIG_FILE + ".tmp")
+    tmp.write_text(json.dumps({"config": model.cfg.to_dict(), **(extra or {})}, indent=2))
+    tmp.replace(out / CONFIG_FILE)
     return out
 
 
