@@ -170,6 +170,8 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
         trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
     except MisconfigurationException as err:
         raise TrainingError(f"bad trainer setting: {err} (see conf/trainer/)") from None
+    except SIGTERMException:  # Lightning stops at a step boundary; InterruptCheckpoint has saved the state
+        raise SystemExit(f"interrupted by SIGTERM: resume with ckpt_path={callbacks[1].ckpt_path}") from None
     if cfg.export:
         best = callbacks[0].best_model_path
         if best:
