@@ -29,11 +29,8 @@ def wait_for(predicate, proc: subprocess.Popen, timeout: float = 240) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("sig", [
-    signal.SIGKILL,
-    pytest.param(signal.SIGINT, marks=pytest.mark.slow),
-    pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
-])
+@pytest.mark.slow  # ~15 s each; the fast suite has test_dataset.py::test_no_finished_looking_file_before_the_end
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_dataset_generation_interrupted_leaves_no_file_and_reruns(tmp_path, sig):
     path = tmp_path / "d.h5"
     cmd = [sys.executable, "-m", "leaps.data.generate", "num_programs=3000", "shard_size=100", "workers=1",
