@@ -1,6 +1,8 @@
-"""Gymnasium environments for the LEAPS tasks (``leaps/Harvester-v0``, ...).
+"""Gymnasium environments for the LEAPS tasks (``leaps/Harvester-v0``, ...)
+and for the ten tasks of the carvalho2024 protocol
+(``leaps/Carvalho2024Snake-v0``, ...; leaps.karel.protocols.carvalho2024.gym_env).
 
-``import leaps.karel.gym_envs`` registers one id per task. Observations are
+``import leaps.karel.gym_envs`` registers one id per task and protocol. Observations are
 the (H, W, 16) state; actions are the five Karel actions (lenient mode).
 The step reward is the change of the task's reward, so an episode's return
 equals the LEAPS return of the same action sequence. An episode ends when
@@ -17,11 +19,15 @@ import numpy as np
 from gymnasium import spaces
 
 from leaps.karel.dsl import ACTIONS
+from leaps.karel.protocols import carvalho2024
+from leaps.karel.protocols.carvalho2024 import gym_env as carvalho2024_env
+from leaps.karel.protocols.carvalho2024.engine import MAX_CALLS
 from leaps.karel.rendering import render_world
 from leaps.karel.tasks import TASK_NAMES, Task, get_task
 from leaps.karel.world import NUM_STATE_CHANNELS, World, WorldBatch
 
 ENV_IDS: dict[str, str] = {}
+CARVALHO2024_ENV_IDS: dict[str, str] = {}
 
 
 class KarelTaskEnv(gym.Env):
@@ -99,6 +105,15 @@ def _register_all() -> None:
                 entry_point="leaps.karel.gym_envs:KarelTaskEnv",
                 kwargs={"task": name},
                 max_episode_steps=task.budget,
+            )
+    for name in carvalho2024.TASK_NAMES:
+        CARVALHO2024_ENV_IDS[name] = carvalho2024_env.env_id(name)
+        if CARVALHO2024_ENV_IDS[name] not in gym.registry:
+            gym.register(
+                id=CARVALHO2024_ENV_IDS[name],
+                entry_point="leaps.karel.protocols.carvalho2024.gym_env:Carvalho2024TaskEnv",
+                kwargs={"task": name},
+                max_episode_steps=MAX_CALLS,
             )
 
 

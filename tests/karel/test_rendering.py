@@ -30,3 +30,12 @@ def test_agent_sprite_points_where_it_faces():
         world.agent[2] = d
         pixels[d] = np.asarray(render_world(world))
     assert all(not np.array_equal(pixels[a], pixels[b]) for a in range(4) for b in range(a + 1, 4))
+
+
+def test_gif_of_a_carvalho2024_rollout(tmp_path):
+    from leaps.karel.protocols.carvalho2024.rollout import rollout
+
+    episode = rollout("DEF run m( move move turnLeft move m)", "doorkey", seed=0)
+    gif = save_rollout(episode.frames, tmp_path / "doorkey.gif")
+    assert Image.open(gif).n_frames == len(episode.frames) == episode.num_actions + 1
+    assert Image.open(save_png(episode.frames[-1], tmp_path / "last.png")).size == (8 * CELL, 8 * CELL)

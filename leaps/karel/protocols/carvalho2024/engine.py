@@ -133,11 +133,31 @@ def _perceive(p, walls, markers, r, c, d):
 
 
 @nb.njit(cache=True, nogil=True)
+def _record(i, r, c, d, walls, markers, istate, frames):
+    """Frame ``i`` into slot i, or into the last slot once the others are
+    full (so the last slot ends up holding the final world)."""
+    agents, f_walls, f_markers, f_istate = frames
+    k = min(i, agents.shape[0] - 1)
+    agents[k, 0] = r
+    agents[k, 1] = c
+    agents[k, 2] = d
+    f_walls[k] = walls
+    f_markers[k] = markers
+    f_istate[k] = istate
+
+
+@nb.njit(cache=True, nogil=True)
 def run_episode(code, base, task, walls0, markers0, agent0, params, food,
-                zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep):
+                zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep, frames=None):
     """One episode; ``table``/``used``/``walls``/``markers``/``istate``/``rep``
     are caller-owned scratch (the table must be all zero on entry and is left
-    so). Returns (return, calls, end reason, actions run)."""
+    so). Returns (return, calls, end reason, actions run).
+
+    ``frames``, if given, is (agents (F, 3), walls (F, H, W), marker counts
+    (F, H, W), task states (F, S)), F >= 1: slot i receives the world after
+    action i (slot 0: before the first action) for i < F - 1, and the last
+    slot the latest world. The evaluation path passes None, and numba then
+    compiles the recording away (its speed is unchanged)."""
     walls[:, :] = walls0
     markers[:, :] = markers0
     istate[:] = 0
@@ -154,6 +174,8 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
             if m > 1:
                 n_over1 += 1
             key ^= zob_marks[i, j, m]
+    if frames is not None:
+        _record(0, r, c, d, walls, markers, istate, frames)
     calls = 0
     n_used = 0
     n_actions = 0
@@ -205,6 +227,8 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
                         n_over1 += 1
             term, rew = _reward(task, walls, markers, r, c, d, total, n_over1, params, istate, food)
             ret += rew
+            if frames is not None:
+                _record(n_actions, r, c, d, walls, markers, istate, frames)
             if term:
                 reason = END_TERMINATED
                 break
@@ -303,3 +327,23 @@ def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
             reasons[i, j] = rs
             actions[i, j] = na
     return returns, calls, reasons, actions
+
+
+@nb.njit(cache=True)
+def trace_episode(code, task, walls0, markers0, agent0, params, food, zob_agent, zob_marks, node_keys, n_repeat,
+                  n_frames):
+    """One program (bytecode from offset 0) on one world, recording frames
+    (see run_episode; ``n_frames`` >= 1): (return, calls, end reason, actions
+    run, agents, walls, markers, task states), the frames cut to those
+    filled: the worlds after actions 0..F-2 and, last, the final world."""
+    h, w = walls0.shape
+    frames = (np.zeros((n_frames, 3), dtype=np.int64), np.zeros((n_frames, h, w), dtype=np.bool_),
+              np.zeros((n_frames, h, w), dtype=np.int8), np.zeros((n_frames, NUM_TASK_STATE), dtype=np.int64))
+    ret, calls, reason, n_actions = run_episode(
+        code, 0, task, walls0, markers0, agent0, params, food, zob_agent, zob_marks, node_keys,
+        np.zeros(_TABLE_SIZE, dtype=np.int64), np.empty(MAX_CALLS + 1, dtype=np.int64),
+        np.empty((h, w), dtype=np.bool_), np.empty((h, w), dtype=np.int8), np.zeros(NUM_TASK_STATE, dtype=np.int64),
+        np.zeros(max(1, n_repeat), dtype=np.int64), frames,
+    )
+    n = min(n_actions + 1, n_frames)
+    return ret, calls, reason, n_actions, frames[0][:n], frames[1][:n], frames[2][:n], frames[3][:n]
