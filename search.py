@@ -2,6 +2,7 @@
 
     python search.py task=harvester searcher=hill_climbing
     python search.py task=harvester -m seed=0..4
+    python search.py protocol=carvalho2024 task=snake searcher=hill_climbing
 """
 
 import signal
@@ -13,9 +14,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from leaps.karel import dsl
 from leaps.search.ranges import check_choices, expand_ranges
-from leaps.search.runner import SearchError, run_search
+from leaps.search.runner import SearchError, pretty_program, run_search
 
 
 @hydra.main(config_path="conf", config_name="search", version_base="1.3")
@@ -34,8 +34,9 @@ def main(cfg: DictConfig) -> None:
         sys.exit(130)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    pretty = pretty_program(result.best_program) or "(not a valid program)"
     print(f"best return {result.best_return:.3f} (raw {result.best_raw_return:.3f}) after {result.evaluations} "
-          f"evaluations:\n{dsl.pretty(dsl.parse(result.best_program))}\n{result.best_program}")
+          f"evaluations:\n{pretty}\n{result.best_program}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """``python -m leaps.report DIR [DIR ...]``: search results (``results.json``
-files under the sweep directories) -> the paper-style markdown table and a
-plot of the best return against program evaluations.
+files under the sweep directories) -> the paper-style markdown table, one per
+evaluation protocol found (``protocol=leaps``, ``protocol=carvalho2024``),
+and a plot of the best return against program evaluations.
 
     python -m leaps.report multirun/2026-11-24_13-00-00 --out results.md
 """
@@ -24,6 +25,22 @@ PUBLISHED_LEAPS = {
 }
 """Mean return over 5 seeds reported by LEAPS (NeurIPS 2021)."""
 TASK_ORDER = tuple(PUBLISHED_LEAPS)
+PROTOCOL_ORDER = ("leaps", "carvalho2024")
+PROTOCOL_NOTES = {
+    "leaps": "LEAPS protocol: mean ± std of the best program's return (0..1) over seeds; evaluations = programs "
+             "evaluated on the task's worlds (10 by default).",
+    "carvalho2024": "carvalho2024 protocol (Carvalho et al., ICLR 2024; 10,000 calls per episode, crash "
+                    "penalties): mean ± std over seeds of the best program's mean return on the task's 16 worlds "
+                    "(seeds 0..15; returns up to 1, down to -1); evaluations = programs evaluated.",
+}
+"""What each protocol's table shows (above it in the report)."""
+CARVALHO2024_TASK_ORDER = ("stairclimber", "maze", "topoff", "fourcorner", "harvester", "cleanhouse", "doorkey",
+                           "onestroke", "seeder", "snake")
+
+
+def protocol_of(result: dict) -> str:
+    """The run's protocol (runs written before protocols existed are LEAPS runs)."""
+    return result.get("protocol") or "leaps"
 
 
 def load_results(dirs: list[Path]) -> list[dict]:
@@ -39,18 +56,25 @@ def load_results(dirs: list[Path]) -> list[dict]:
     return results
 
 
-def table(results: list[dict]) -> str:
+def table(results: list[dict], protocol: str = "leaps") -> str:
+    """The markdown table of ``protocol``'s runs among ``results``; the LEAPS
+    one has the paper's numbers beside."""
+    published = PUBLISHED_LEAPS if protocol == "leaps" else {}
+    order = TASK_ORDER if protocol == "leaps" else CARVALHO2024_TASK_ORDER
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in results:
+        if protocol_of(r) != protocol:
+            continue
         label = r["searcher"] + (f" ({r['model']})" if r.get("model") else "")
         groups[(r["task"], label)].append(r)
     searchers = sorted({label for _, label in groups})
-    tasks = [t for t in TASK_ORDER if any(t == task for task, _ in groups)]
+    tasks = [t for t in order if any(t == task for task, _ in groups)]
     tasks += sorted({task for task, _ in groups} - set(tasks))
-    header = "| task | LEAPS (paper) | " + " | ".join(searchers) + " |"
-    lines = [header, "|" + "---|" * (2 + len(searchers))]
+    paper = ["LEAPS (paper)"] if published else []
+    header = "| " + " | ".join(["task", *paper, *searchers]) + " |"
+    lines = [header, "|" + "---|" * (1 + len(paper) + len(searchers))]
     for task in tasks:
-        cells = [task, f"{PUBLISHED_LEAPS[task]:.2f}" if task in PUBLISHED_LEAPS else "-"]
+        cells = [task] + ([f"{published[task]:.2f}" if task in published else "-"] if published else [])
         for s in searchers:
             runs = groups.get((task, s), [])
             if not runs:
@@ -71,6 +95,8 @@ def generalisation_table(results: list[dict]) -> str | None:
     (``generalisation`` in results.json), one row per task and size."""
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for r in results:
+        if protocol_of(r) != "leaps":
+            continue
         label = r["searcher"] + (f" ({r['model']})" if r.get("model") else "")
         for size, value in (r.get("generalisation") or {}).items():
             groups[(r["task"], size, label)].append(value)
@@ -112,12 +138,14 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
         return None
     tasks = [t for t in TASK_ORDER if any(r["task"] == t for r, _ in runs)]
     tasks += sorted({r["task"] for r, _ in runs} - set(tasks))
+    several = len({protocol_of(r) for r, _ in runs}) > 1
+    low = 0.0
     fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.2), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
         by_searcher: dict[str, list[list[dict]]] = defaultdict(list)
         for r, h in runs:
             if r["task"] == task:
-                by_searcher[r["searcher"]].append(h)
+                by_searcher[r["searcher"] + (f" [{protocol_of(r)}]" if several else "")].append(h)
         for searcher, histories in sorted(by_searcher.items()):
             end = max(h[-1]["evaluations"] for h in histories)
             grid = np.linspace(0, end, 200)
@@ -127,14 +155,16 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
                 best = np.array([x["best_return"] for x in h])
                 idx = np.searchsorted(evals, grid, side="right") - 1
                 curves.append(np.where(idx >= 0, best[np.clip(idx, 0, None)], 0.0))
-            curves = np.array(curves)
+            curves = np.clip(np.array(curves), -1.0, None)  # -inf: only invalid programs so far (carvalho2024)
+            low = min(low, float(curves.min()))
             ax.plot(grid, curves.mean(axis=0), label=searcher)
             ax.fill_between(grid, curves.min(axis=0), curves.max(axis=0), alpha=0.2)
-        if task in PUBLISHED_LEAPS:
+        if task in PUBLISHED_LEAPS and any(protocol_of(r) == "leaps" and r["task"] == task for r, _ in runs):
             ax.axhline(PUBLISHED_LEAPS[task], color="grey", linestyle="--", linewidth=1, label="LEAPS (paper)")
         ax.set_title(task)
         ax.set_xlabel("program evaluations")
-        ax.set_ylim(0, 1.05)
+    for ax in axes[0]:
+        ax.set_ylim(low - 0.05 if low < 0 else 0, 1.05)
     axes[0][0].set_ylabel("best return")
     axes[0][-1].legend(fontsize=8)
     fig.tight_layout()
@@ -154,9 +184,10 @@ def main(argv: list[str] | None = None) -> None:
     results = load_results(args.dirs)
     if not results:
         raise SystemExit(f"error: no results.json under {', '.join(map(str, args.dirs))}")
-    text = (
-        "Mean ± std of the best program's return (0..1) over seeds; evaluations = programs evaluated on the "
-        "task's 10 worlds.\n\n" + table(results)
+    found = {protocol_of(r) for r in results}
+    protocols = [p for p in PROTOCOL_ORDER if p in found] + sorted(found - set(PROTOCOL_ORDER))
+    text = "\n\n".join(
+        f"{PROTOCOL_NOTES.get(p, f'{p} protocol')}\n\n{table(results, p)}" for p in protocols
     )
     general = generalisation_table(results)
     if general is not None:

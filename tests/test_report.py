@@ -97,3 +97,19 @@ def test_generalisation_table_from_results(tmp_path):
     assert table["harvester"] == ["100x100", "0.30 ± 0.10 (n=2)"]
     assert "cleanhouse" not in table  # a fixed-size task has no generalisation entry
     assert report.generalisation_table([{"task": "maze", "searcher": "random"}]) is None
+
+
+def test_one_table_per_protocol(tmp_path, capsys):
+    fake_run(tmp_path / "a", "maze", "random", 0, 1.0, 100, 1.0)
+    fake_run(tmp_path / "b", "snake", "hill_climbing", 0, -0.2, 500, 3.0)
+    fake_run(tmp_path / "b", "maze", "hill_climbing", 0, 0.5, 500, 3.0)
+    for path in (tmp_path / "b").rglob("results.json"):
+        path.write_text(json.dumps({**json.loads(path.read_text()), "protocol": "carvalho2024"}))
+    results = report.load_results([tmp_path])
+    carvalho = rows(report.table(results, "carvalho2024"))
+    assert carvalho["task"] == ["hill_climbing"]  # no LEAPS paper column
+    assert list(carvalho)[1:] == ["maze", "snake"] and carvalho["snake"][0].startswith("-0.20 ± 0.00 (n=1")
+    assert list(rows(report.table(results)))[1:] == ["maze"]  # runs without a protocol are LEAPS runs
+    report.main([str(tmp_path), "--plot", str(tmp_path / "p.png")])
+    printed = capsys.readouterr().out
+    assert printed.index("LEAPS protocol") < printed.index("carvalho2024 protocol")

@@ -156,3 +156,23 @@ def test_cem_with_an_exported_model_path(tmp_path):
     assert results["config"]["searcher"]["init_type"] == "ones" and results["config"]["searcher"]["sigma"] == 0.1
     assert (out / "metrics.csv").read_text().count("\n") == 1 + 3
     assert (out / "best_program.gif").exists()
+
+
+def test_carvalho2024_protocol_sweep_and_report(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = run("protocol=carvalho2024", "task=snake,seeder", "searcher=hill_climbing", "searcher.neighbours=30",
+               "budget=90", "logger=none", "progress=false", "gif=false", "-m", "seed=0..1",
+               f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    results = [json.loads(p.read_text()) for p in sorted(sweep.rglob("results.json"))]
+    assert len(results) == 4 and {r["protocol"] for r in results} == {"carvalho2024"}
+    report = subprocess.run([sys.executable, "-m", "leaps.report", str(sweep)], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert report.returncode == 0, report.stderr
+    assert "carvalho2024 protocol" in report.stdout and "LEAPS (paper)" not in report.stdout
+    assert "| seeder | " in report.stdout and "| snake | " in report.stdout
+
+
+def test_unknown_protocol_names_the_known_ones(tmp_path):
+    proc = run("protocol=carvalho", "logger=none", f"hydra.run.dir={tmp_path / 'x'}", cwd=tmp_path)
+    assert proc.returncode != 0 and "protocol=carvalho2024" in proc.stderr and "Traceback" not in proc.stderr

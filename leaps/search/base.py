@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from leaps.karel import dsl
-from leaps.karel.tasks import EvaluationResult, TaskEvaluator
+
+
+class Evaluator(Protocol):
+    """What a searcher needs of a task under any protocol (leaps.search.protocols):
+    ``evaluate`` returns per-program ``mean_return``, ``raw_return``,
+    ``per_world`` and ``best()``, and counts ``num_evaluations``."""
+
+    num_evaluations: int
+
+    @property
+    def max_return(self) -> float: ...
+
+    def evaluate(self, programs: Any) -> Any: ...
+
+
+def finite_mean(values: np.ndarray) -> float:
+    """Mean over the finite returns (carvalho2024 scores invalid programs
+    -inf); -inf if there is none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else float("-inf")
 
 
 @dataclass
@@ -58,9 +78,9 @@ class BestTracker:
     def load(self, state: dict) -> None:
         self.program, self.mean_return, self.raw_return = state["program"], state["mean_return"], state["raw_return"]
 
-    def update(self, programs: list[str], result: EvaluationResult) -> None:
+    def update(self, programs: list[str], result: Any) -> None:
         i = result.best()
-        if result.mean_return[i] > self.mean_return:
+        if result.mean_return[i] > self.mean_return or not self.program:  # a first program even if scored -inf
             self.program = programs[i]
             self.mean_return = float(result.mean_return[i])
             self.raw_return = float(result.raw_return[i])
@@ -77,5 +97,5 @@ def ids_to_texts(ids: np.ndarray) -> list[str]:
     return out
 
 
-def check_budget(evaluator: TaskEvaluator, budget: int) -> bool:
+def check_budget(evaluator: Evaluator, budget: int) -> bool:
     return evaluator.num_evaluations < budget

@@ -26,8 +26,16 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from leaps.karel.tasks import TaskEvaluator
-from leaps.search.base import BestTracker, Callback, Checkpoint, IterationReport, SearchResult, ids_to_texts
+from leaps.search.base import (
+    BestTracker,
+    Callback,
+    Checkpoint,
+    Evaluator,
+    IterationReport,
+    SearchResult,
+    finite_mean,
+    ids_to_texts,
+)
 
 INIT_TYPES = ("normal", "tiny_normal", "ones", "zeros")
 REDUCTIONS = ("mean", "weighted_mean")
@@ -99,17 +107,37 @@ def sigma_at(cfg: CEMConfig, iteration: int) -> float:
     return cfg.sigma * (cfg.final_sigma / cfg.sigma) ** (step / horizon)
 
 
+WEIGHT_FLOOR = 0.1
+"""Weight of the worst elite when returns are not all positive (what the
+LEAPS raw scale's syntax bonus gives a 0-return program)."""
+
+
+def elite_weights(returns: np.ndarray) -> np.ndarray:
+    """The elites' weights for ``weighted_mean``: their (raw) returns, which
+    are positive under the LEAPS protocol. Under carvalho2024 returns may be
+    0 or negative (crash penalties), or -inf (invalid programs): then the
+    finite ones are shifted so that the lowest weighs WEIGHT_FLOOR when it is
+    not positive, and -inf ones weigh 0 (all -inf: equal weights)."""
+    returns = np.asarray(returns, dtype=np.float64)
+    finite = np.isfinite(returns)
+    if not finite.any():
+        return np.ones_like(returns)
+    low = returns[finite].min()
+    shift = 0.0 if low > 0 else WEIGHT_FLOOR - low
+    return np.where(finite, returns + shift, 0.0)
+
+
 def elite_mean(population: torch.Tensor, rewards: np.ndarray, programs: list[str], cfg: CEMConfig) -> torch.Tensor:
     order = sorted(range(len(programs)), key=lambda i: (rewards[i], programs[i]))
     elites = order[-cfg.n_elite :]
     if cfg.reduction == "mean":
         return population[elites].mean(dim=0)
-    weights = torch.as_tensor(rewards[elites], dtype=population.dtype)
+    weights = torch.as_tensor(elite_weights(rewards[elites]), dtype=population.dtype)
     return (weights[:, None] * population[elites]).sum(dim=0) / (weights.sum() + 1e-5)
 
 
 def run_cem(
-    decoder: LatentDecoder, evaluator: TaskEvaluator, cfg: CEMConfig, seed: int, budget: int | None = None,
+    decoder: LatentDecoder, evaluator: Evaluator, cfg: CEMConfig, seed: int, budget: int | None = None,
     callback: Callback | None = None, state: dict | None = None, checkpoint: Checkpoint | None = None
 ) -> SearchResult:
     generator = torch.Generator().manual_seed(seed)
@@ -155,7 +183,7 @@ def run_cem(
         mean_return = float(mean_result.mean_return[0])
         recent.append(mean_return)
         report = IterationReport(
-            iteration + 1, evaluator.num_evaluations, best.mean_return, float(result.mean_return.mean()),
+            iteration + 1, evaluator.num_evaluations, best.mean_return, finite_mean(result.mean_return),
             float(result.mean_return.max()), best.program,
             {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program[0]},
         )

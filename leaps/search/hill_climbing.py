@@ -11,8 +11,7 @@ import numpy as np
 
 from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
-from leaps.karel.tasks import TaskEvaluator
-from leaps.search.base import BestTracker, Callback, Checkpoint, IterationReport, SearchResult
+from leaps.search.base import BestTracker, Callback, Checkpoint, Evaluator, IterationReport, SearchResult, finite_mean
 from leaps.search.mutation import Mutator
 
 
@@ -27,7 +26,7 @@ class HillClimbingConfig:
 
 
 def run_hill_climbing(
-    evaluator: TaskEvaluator, cfg: HillClimbingConfig, seed: int, callback: Callback | None = None,
+    evaluator: Evaluator, cfg: HillClimbingConfig, seed: int, callback: Callback | None = None,
     state: dict | None = None, checkpoint: Checkpoint | None = None,
 ) -> SearchResult:
     rng = np.random.default_rng(seed)
@@ -76,7 +75,7 @@ def run_hill_climbing(
         else:
             current = None
         report = IterationReport(iteration, evaluator.num_evaluations, best.mean_return,
-                                 float(result.mean_return.mean()), float(result.mean_return.max()), best.program,
+                                 finite_mean(result.mean_return), float(result.mean_return.max()), best.program,
                                  {"restart": not improved})
         history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
         if callback is not None:

@@ -8,8 +8,7 @@ import numpy as np
 
 from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
-from leaps.karel.tasks import TaskEvaluator
-from leaps.search.base import BestTracker, Callback, Checkpoint, IterationReport, SearchResult
+from leaps.search.base import BestTracker, Callback, Checkpoint, Evaluator, IterationReport, SearchResult, finite_mean
 
 
 @dataclass
@@ -23,7 +22,7 @@ class RandomSearchConfig:
 
 
 def run_random_search(
-    evaluator: TaskEvaluator, cfg: RandomSearchConfig, seed: int, callback: Callback | None = None,
+    evaluator: Evaluator, cfg: RandomSearchConfig, seed: int, callback: Callback | None = None,
     state: dict | None = None, checkpoint: Checkpoint | None = None,
 ) -> SearchResult:
     rng = np.random.default_rng(seed)
@@ -50,7 +49,7 @@ def run_random_search(
         result = evaluator.evaluate(texts)
         best.update(texts, result)
         report = IterationReport(iteration, evaluator.num_evaluations, best.mean_return,
-                                 float(result.mean_return.mean()), float(result.mean_return.max()), best.program)
+                                 finite_mean(result.mean_return), float(result.mean_return.max()), best.program)
         history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
         if callback is not None:
             callback(report)

@@ -13,12 +13,13 @@ from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leaps.karel import dsl
-from leaps.karel.rendering import rollout_worlds, save_rollout
+from leaps.karel.rendering import save_rollout
 from leaps.karel.tasks import TaskEvaluator, get_task
-from leaps.search.base import IterationReport, SearchResult
+from leaps.search.base import Evaluator, IterationReport, SearchResult
 from leaps.search.cem import CEMConfig, run_cem
 from leaps.search.checks import check_search_config
 from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
+from leaps.search.protocols import has_generalisation, make_evaluator, protocol_name, rollout_frames
 from leaps.search.random_search import RandomSearchConfig, run_random_search
 from leaps.search.run_logger import make_logger
 
@@ -111,7 +112,7 @@ def load_decoder(model: str) -> Any:
         raise SearchError(str(err)) from None
 
 
-def evaluate_given(text: str, evaluator: TaskEvaluator) -> SearchResult:
+def evaluate_given(text: str, evaluator: Evaluator) -> SearchResult:
     """Score a user's program (searcher=given): one evaluation, per-world returns in the history."""
     try:
         program = dsl.parse(text, max_tokens=None)
@@ -127,6 +128,8 @@ def evaluate_given(text: str, evaluator: TaskEvaluator) -> SearchResult:
 def generalisation(cfg: DictConfig, program: str) -> dict[str, float]:
     """The best program's return on other grid sizes (the paper's generalisation test)."""
     out: dict[str, float] = {}
+    if not has_generalisation(cfg):
+        return out  # a protocol with fixed worlds (carvalho2024)
     gen = cfg.get("generalisation") or {}
     for size in gen.get("sizes", []) or []:
         height, width = int(size[0]), int(size[1])
@@ -151,25 +154,19 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
     except ValueError as err:
         raise SearchError(str(err)) from None
     try:
-        task = get_task(cfg.task.name, height=cfg.task.get("height"), width=cfg.task.get("width"))
+        evaluator = make_evaluator(cfg)
     except ValueError as err:
         raise SearchError(str(err)) from None
-    if cfg.task.n_worlds < 1:
-        raise SearchError(f"task.n_worlds must be >= 1, got {cfg.task.n_worlds}")
-    if cfg.task.get("call_budget") is not None:
-        if int(cfg.task.call_budget) < 1:
-            raise SearchError(f"task.call_budget must be >= 1 call, got {cfg.task.call_budget}")
-        task.budget = int(cfg.task.call_budget)
-    evaluator = TaskEvaluator(task, n_worlds=int(cfg.task.n_worlds), seed=int(cfg.seed))
+    task_name = str(cfg.task.name)
     budget = int(cfg.budget) if cfg.get("budget") is not None else default_budget(cfg)
     if budget < 1:
         raise SearchError(f"budget must be >= 1 program evaluation, got {budget}")
     out_dir.mkdir(parents=True, exist_ok=True)
     config = OmegaConf.to_container(cfg, resolve=True)
-    logger = make_logger(cfg.logger, out_dir, group=f"{task.name}-{name}", name=f"seed{cfg.seed}", config=config)
+    logger = make_logger(cfg.logger, out_dir, group=f"{task_name}-{name}", name=f"seed{cfg.seed}", config=config)
     start = time.perf_counter()
     with Progress(
-        TextColumn(f"[bold]{task.name}[/] {name} seed {cfg.seed}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(f"[bold]{task_name}[/] {name} seed {cfg.seed}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("best {task.fields[best]:.3f}"), TimeElapsedColumn(), disable=not cfg.get("progress", True),
     ) as progress:
         bar = progress.add_task("search", total=budget, best=0.0)
@@ -214,16 +211,24 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
     return result
 
 
-def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluator: TaskEvaluator, wall: float) -> dict:
-    program = dsl.parse(result.best_program)
-    pretty = dsl.pretty(program)
+def pretty_program(text: str) -> str | None:
+    """The indented program, or None for a text that does not parse (a
+    search that only ever decoded invalid programs)."""
+    try:
+        return dsl.pretty(dsl.parse(text, max_tokens=None))
+    except dsl.ProgramError:
+        return None
+
+
+def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluator: Evaluator, wall: float) -> dict:
+    pretty = pretty_program(result.best_program)
     media: dict[str, Path] = {}
-    if cfg.get("gif", True):
-        trace = evaluator.evaluate([result.best_program], trajectories=True)
-        evaluator.num_evaluations -= 1  # rendering is not part of the search budget
-        frames = rollout_worlds(evaluator.worlds[0], trace.trace(0, 0))
-        media["rollout"] = save_rollout(frames, out_dir / "best_program.gif")
+    if cfg.get("gif", True) and pretty is not None:  # rendering is not part of the search budget
+        media["rollout"] = save_rollout(rollout_frames(evaluator, result.best_program), out_dir / "best_program.gif")
+    if pretty is None:
+        pretty = f"(not a valid program) {result.best_program}"
     summary = {
+        "protocol": protocol_name(cfg),
         "task": cfg.task.name,
         "searcher": cfg.searcher.name,
         "seed": int(cfg.seed),

@@ -106,3 +106,23 @@ def test_cem_with_a_tiny_real_model_improves_the_return():
     result = run_cem(vae, TaskEvaluator("harvester", seed=0), cfg, seed=0, callback=reports.append)
     assert dsl.parse(result.best_program)  # decoded programs are valid
     assert result.best_return > reports[0].iteration_best_return
+
+
+def test_elite_weights_cope_with_crash_penalties_and_invalid_programs():
+    from leaps.search.cem import WEIGHT_FLOOR, elite_weights
+
+    positive = np.array([0.11, 0.5, 1.1])
+    assert np.array_equal(elite_weights(positive), positive)  # the LEAPS raw scale: unchanged
+    np.testing.assert_allclose(elite_weights(np.array([-1.0, 0.0, 0.5])), [WEIGHT_FLOOR, 1 + WEIGHT_FLOOR,
+                                                                          1.5 + WEIGHT_FLOOR])
+    np.testing.assert_allclose(elite_weights(np.array([0.0, 0.0])), [WEIGHT_FLOOR, WEIGHT_FLOOR])
+    np.testing.assert_allclose(elite_weights(np.array([-np.inf, 0.5])), [0.0, 0.5])
+    np.testing.assert_allclose(elite_weights(np.array([-np.inf, -np.inf])), [1.0, 1.0])
+    population = torch.tensor([[1.0, 0.0], [0.0, 1.0], [4.0, 4.0]])
+    cfg = CEMConfig(population_size=3, elitism_rate=1.0)
+    for rewards in (np.array([-1.0, 0.0, -np.inf]), np.full(3, -np.inf), np.zeros(3)):
+        mean = elite_mean(population, rewards, ["a", "b", "c"], cfg)
+        assert torch.isfinite(mean).all()
+    mean = elite_mean(population, np.array([-1.0, 0.0, -np.inf]), ["a", "b", "c"], cfg)
+    # the crashed program weighs 0.1, the 0-return one 1.1, the invalid one nothing
+    torch.testing.assert_close(mean, torch.tensor([0.1, 1.1]) / (1.2 + 1e-5))

@@ -18,6 +18,7 @@ from leaps.karel.protocols.carvalho2024.evaluation import (
     run,
 )
 from leaps.karel.protocols.carvalho2024.registry import TASK_NAMES, TASKS, TaskSpec, get_task
+from leaps.karel.protocols.carvalho2024.rollout import Rollout, rollout
 
 PROTOCOL_NAME = "carvalho2024"
 
@@ -26,6 +27,7 @@ __all__ = [
     "INVALID_RETURN",
     "NUM_WORLDS",
     "PROTOCOL_NAME",
+    "Rollout",
     "TASKS",
     "TASK_NAMES",
     "EpisodeResult",
@@ -35,5 +37,6 @@ __all__ = [
     "evaluate",
     "get_task",
     "initial_worlds",
+    "rollout",
     "run",
 ]
