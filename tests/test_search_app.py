@@ -176,3 +176,13 @@ def test_carvalho2024_protocol_sweep_and_report(tmp_path):
 def test_unknown_protocol_names_the_known_ones(tmp_path):
     proc = run("protocol=carvalho", "logger=none", f"hydra.run.dir={tmp_path / 'x'}", cwd=tmp_path)
     assert proc.returncode != 0 and "protocol=carvalho2024" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_sweep_over_both_protocols_keeps_the_runs_apart(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = run("protocol=leaps,carvalho2024", "task=maze", "searcher=random", "budget=20", "logger=none",
+               "progress=false", "gif=false", f"hydra.sweep.dir={sweep}", "-m", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    leaps_run = json.loads((sweep / "maze" / "random" / "seed0" / "results.json").read_text())
+    other = json.loads((sweep / "carvalho2024" / "maze" / "random" / "seed0" / "results.json").read_text())
+    assert (leaps_run["protocol"], other["protocol"]) == ("leaps", "carvalho2024")
