@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from leaps.karel import dsl
 from leaps.karel.tasks import get_task
+from leaps.search.protocols import has_generalisation
 
 LOGGER_KINDS = ("wandb", "csv", "none")
 WANDB_MODES = ("offline", "online", "disabled")
@@ -76,8 +77,8 @@ def _check_generalisation(cfg: DictConfig) -> None:
     if gen.get("budget") is not None:
         _int(gen.budget, "generalisation.budget", 1)
     sizes = gen.get("sizes") or []
-    if (cfg.get("protocol") or {}).get("name", "leaps") != "leaps":
-        return  # the generalisation test is skipped: the protocol's worlds are fixed
+    if not has_generalisation(cfg):
+        return  # skipped: the protocol's worlds are fixed
     try:
         task = get_task(str(cfg.task.name))
     except ValueError:
