@@ -1,38 +1,57 @@
-"""Task evaluation throughput: program evaluations per second (one program
-on the task's 10 initial worlds = one evaluation) for random programs.
+"""Task evaluation throughput under both protocols: program evaluations per
+second for random programs, from program text (parse + compile + episodes) and
+from already parsed ``Program`` objects. One evaluation = one program on the
+task's initial worlds (10 under ``leaps``, 16 under ``carvalho2024``).
 
-    python benchmarks/tasks.py [--programs 2000] [--repeats 3]
+    python benchmarks/tasks.py [--protocol leaps|carvalho2024|both] [--programs 2000] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
+from leaps.karel.protocols import carvalho2024
 from leaps.karel.tasks import TASK_NAMES, TaskEvaluator
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--protocol", choices=("leaps", "carvalho2024", "both"), default="both")
     parser.add_argument("--programs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random programs")
     args = parser.parse_args()
-    texts = [dsl.to_text(p) for p in ProgramGenerator().sample_many(args.programs, np.random.default_rng(0))]
-    print(f"{args.programs} random programs x 10 worlds, from program text, best of {args.repeats}")
-    for name in TASK_NAMES:
-        evaluator = TaskEvaluator(name, n_worlds=10, seed=0)
-        evaluator.evaluate(texts[:8])  # JIT warm-up
-        best = min(_timed(evaluator, texts) for _ in range(args.repeats))
-        print(f"{name:13s} {args.programs / best:>10,.0f} program evaluations/s")
+    programs = ProgramGenerator().sample_many(args.programs, np.random.default_rng(args.seed))
+    texts = [dsl.to_text(p) for p in programs]
+    if args.protocol in ("leaps", "both"):
+        print(f"protocol=leaps: {args.programs} random programs x 10 worlds, best of {args.repeats}")
+        _table({name: TaskEvaluator(name, n_worlds=10, seed=0).evaluate for name in TASK_NAMES},
+               programs, texts, args.repeats)
+    if args.protocol in ("carvalho2024", "both"):
+        print(f"protocol=carvalho2024: {args.programs} random programs x 16 worlds, best of {args.repeats}")
+        _table({name: carvalho2024.Evaluator(name).evaluate for name in carvalho2024.TASK_NAMES},
+               programs, texts, args.repeats)
 
 
-def _timed(evaluator: TaskEvaluator, texts: list[str]) -> float:
+def _table(evaluators: dict[str, Callable], programs: Sequence, texts: Sequence[str], repeats: int) -> None:
+    print(f"{'task':13s} {'from text':>12s} {'from AST':>12s}  (program evaluations/s)")
+    for name, evaluate in evaluators.items():
+        evaluate(texts[:8])  # JIT warm-up
+        per_text = min(_seconds(evaluate, texts) for _ in range(repeats))
+        per_ast = min(_seconds(evaluate, programs) for _ in range(repeats))
+        print(f"{name:13s} {len(texts) / per_text:>12,.0f} {len(programs) / per_ast:>12,.0f}")
+    print()
+
+
+def _seconds(evaluate: Callable, programs: Sequence) -> float:
     start = time.perf_counter()
-    evaluator.evaluate(texts)
+    evaluate(programs)
     return time.perf_counter() - start
 
 
