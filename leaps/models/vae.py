@@ -68,12 +68,14 @@ class ProgramVAE(nn.Module):
         return logits.masked_fill(~mask, _NEG)
 
     def sample(
-        self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None
+        self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None, stats: bool = True
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Decode step by step under the grammar mask.
 
         Returns ids (N, L) padded with PAD_ID, the log-probability of each
-        program, and the mean per-token entropy (for REINFORCE)."""
+        program, and the mean per-token entropy (for REINFORCE). With
+        ``stats=False`` (search, evaluation) the last two are zeros and not
+        computed: CEM decodes thousands of small batches, and they cost ~40%."""
         n = z.shape[0]
         steps = self.cfg.max_tokens + 1
         grammar = GrammarMask(n, self.cfg.max_tokens, z.device)
@@ -86,13 +88,15 @@ class ProgramVAE(nn.Module):
             out, h = self.decoder(x, h)
             logits = self.to_logits(torch.cat([out[:, 0], z], dim=1))
             logits = logits.masked_fill(~grammar.allowed(), _NEG)
-            log_p = torch.log_softmax(logits, dim=1)
+            if stats or not greedy:
+                log_p = torch.log_softmax(logits, dim=1)
             if greedy:
                 token = logits.argmax(dim=1)
             else:
                 token = torch.multinomial(log_p.exp(), 1, generator=generator).squeeze(1)
-            log_prob = log_prob + log_p.gather(1, token[:, None]).squeeze(1) * alive
-            entropy = entropy - (log_p.exp() * log_p).sum(dim=1) * alive
+            if stats:
+                log_prob = log_prob + log_p.gather(1, token[:, None]).squeeze(1) * alive
+                entropy = entropy - (log_p.exp() * log_p).sum(dim=1) * alive
             grammar.step(token)
             ids.append(token)
             alive = alive & (token != dsl.PAD_ID)
@@ -107,4 +111,4 @@ class ProgramVAE(nn.Module):
 
     def decode(self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
         """(N, latent_dim) -> (N, max_tokens) program ids padded with PAD_ID."""
-        return self.sample(z, greedy, generator)[0]
+        return self.sample(z, greedy, generator, stats=False)[0]
