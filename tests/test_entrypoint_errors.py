@@ -179,6 +179,7 @@ TRAIN_CASES = [
     (["model.losses.kl=-1"], "model.losses.kl must be >= 0"),
     (["trainer.max_epochs=-5"], "bad trainer setting"),
     (["seed=abc"], "seed must be an integer"),
+    (["numba_threads=0"], "numba_threads must be >= 1"),
     (["logger=wandb", "logger.mode=bogus"], "logger.mode must be"),
 ]
 

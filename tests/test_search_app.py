@@ -49,6 +49,7 @@ def test_multirun_inclusive_seed_range_and_report(tmp_path):
     (["searcher=cem", "task=maze", "model=nosuchmodel"], "nosuchmodel"),
     (["searcher=random", "budget=0"], "budget must be >= 1"),
     (["searcher=cem", "task=maze", "torch_threads=0"], "torch_threads must be >= 1"),
+    (["searcher=random", "task=maze", "numba_threads=0"], "numba_threads must be >= 1"),
     (["searcher=random", "task.n_worlds=0"], "n_worlds"),
     (["searcher=random", "task.call_budget=0"], "task.call_budget must be >= 1"),
     (["searcher=random", "task=cleanhouse", "task.height=20"], "fixed"),

@@ -13,6 +13,7 @@ from pytorch_lightning.utilities.exceptions import MisconfigurationException, SI
 
 from leaps.data import DatasetError, build_datamodule
 from leaps.karel import dsl
+from leaps.karel.parallel import set_numba_threads
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
 
@@ -57,6 +58,9 @@ def _check_config(cfg: DictConfig) -> ModuleConfig:
     threads = cfg.get("torch_threads")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise TrainingError(f"torch_threads must be >= 1 or null, got {threads}")
+    threads = cfg.get("numba_threads")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise TrainingError(f"numba_threads must be >= 1 or null, got {threads}")
     if cfg.num_workers < 0:
         raise TrainingError(f"num_workers must be >= 0, got {cfg.num_workers}")
     kind = cfg.logger.get("kind", "none")
@@ -144,6 +148,7 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     module_config = _check_config(cfg)
     if cfg.get("torch_threads") is not None:
         torch.set_num_threads(int(cfg.torch_threads))
+    set_numba_threads(cfg.get("numba_threads"))
     pl.seed_everything(int(cfg.seed), workers=True)
     module = LeapsModule(module_config)
     if cfg.get("init_from"):

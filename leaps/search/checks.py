@@ -30,6 +30,8 @@ def check_search_config(cfg: DictConfig) -> None:
     _int(cfg.get("save_interval", 10), "save_interval", 1)
     if cfg.get("torch_threads") is not None:
         _int(cfg.torch_threads, "torch_threads", 1)
+    if cfg.get("numba_threads") is not None:
+        _int(cfg.numba_threads, "numba_threads", 1)
     _check_searcher(cfg)
     _check_logger(cfg.get("logger") or {})
     _check_generalisation(cfg)

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leaps.karel import dsl
+from leaps.karel.parallel import set_numba_threads
 from leaps.karel.rendering import save_rollout
 from leaps.karel.tasks import TaskEvaluator, get_task
 from leaps.search.base import Evaluator, IterationReport, SearchResult
@@ -183,6 +184,7 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
         if state is not None:
             progress.console.print(f"resuming from {saver.path} (iteration {state['iteration']})")
         seed = int(cfg.seed)
+        set_numba_threads(cfg.get("numba_threads"))
         try:
             if name == "cem":
                 set_torch_threads(cfg.get("torch_threads"))
