@@ -60,3 +60,14 @@ def test_fast_dev_run_of_each_variant(tmp_path, model):
     assert proc.returncode == 0, proc.stderr[-3000:]
     if model == "leaps":
         assert list((tmp_path / model / "wandb").glob("offline-run-*"))
+
+
+def test_a_run_dir_with_checkpoints_is_not_resumed_silently(tmp_path):
+    """Lightning would resume from it (weights, step count, timer) when ckpt_path is not given."""
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "interrupted.ckpt").write_bytes(b"old state")
+    proc = train(tmp_path, "model=leapsp", f"hydra.run.dir={run}")
+    assert proc.returncode != 0 and "already holds checkpoints of an earlier run" in proc.stderr
+    assert f"ckpt_path={run / 'checkpoints' / 'interrupted.ckpt'}" in proc.stderr
+    assert "Traceback" not in proc.stderr

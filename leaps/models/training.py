@@ -144,11 +144,27 @@ def _init_weights(module: LeapsModule, source: str) -> None:
     print(f"init_from {source}: {len(shared)} of {len(own)} tensors copied")
 
 
+def _refuse_silent_resume(cfg: DictConfig, out_dir: Path) -> None:
+    """Lightning resumes from a run dir's last/interrupted checkpoint whenever
+    ``ckpt_path`` is None, silently (step count, timer and weights, over any
+    ``init_from``); a fresh run must not inherit an earlier one's state."""
+    if cfg.get("ckpt_path"):
+        return
+    found = sorted((out_dir / "checkpoints").glob("*.ckpt"))
+    if found:
+        raise TrainingError(
+            f"{out_dir} already holds checkpoints of an earlier run ({', '.join(p.name for p in found)}): "
+            f"resume with ckpt_path={found[-1] if len(found) == 1 else out_dir / 'checkpoints' / 'last.ckpt'}, "
+            "or start afresh in another hydra.run.dir"
+        )
+
+
 def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     module_config = _check_config(cfg)
     if cfg.get("torch_threads") is not None:
         torch.set_num_threads(int(cfg.torch_threads))
     set_numba_threads(cfg.get("numba_threads"))
+    _refuse_silent_resume(cfg, out_dir)
     pl.seed_everything(int(cfg.seed), workers=True)
     module = LeapsModule(module_config)
     if cfg.get("init_from"):
