@@ -43,6 +43,15 @@ def protocol_of(result: dict) -> str:
     return result.get("protocol") or "leaps"
 
 
+def run_label(result: dict) -> str:
+    """A table column: the searcher, its stage-1 model, and any call budget
+    other than the protocol's (``task.call_budget``), so that a table of
+    runs with a raised budget says so."""
+    label = result["searcher"] + (f" ({result['model']})" if result.get("model") else "")
+    budget = ((result.get("config") or {}).get("task") or {}).get("call_budget")
+    return label + (f" [{budget:,} calls]" if budget is not None else "")
+
+
 def load_results(dirs: list[Path]) -> list[dict]:
     results = []
     for d in dirs:
@@ -65,7 +74,7 @@ def table(results: list[dict], protocol: str = "leaps") -> str:
     for r in results:
         if protocol_of(r) != protocol:
             continue
-        label = r["searcher"] + (f" ({r['model']})" if r.get("model") else "")
+        label = run_label(r)
         groups[(r["task"], label)].append(r)
     searchers = sorted({label for _, label in groups})
     tasks = [t for t in order if any(t == task for task, _ in groups)]
@@ -97,7 +106,7 @@ def generalisation_table(results: list[dict]) -> str | None:
     for r in results:
         if protocol_of(r) != "leaps":
             continue
-        label = r["searcher"] + (f" ({r['model']})" if r.get("model") else "")
+        label = run_label(r)
         for size, value in (r.get("generalisation") or {}).items():
             groups[(r["task"], size, label)].append(value)
     if not groups:
@@ -145,7 +154,7 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
         by_searcher: dict[str, list[list[dict]]] = defaultdict(list)
         for r, h in runs:
             if r["task"] == task:
-                by_searcher[r["searcher"] + (f" [{protocol_of(r)}]" if several else "")].append(h)
+                by_searcher[run_label(r) + (f" [{protocol_of(r)}]" if several else "")].append(h)
         for searcher, histories in sorted(by_searcher.items()):
             end = max(h[-1]["evaluations"] for h in histories)
             grid = np.linspace(0, end, 200)

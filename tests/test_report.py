@@ -113,3 +113,11 @@ def test_one_table_per_protocol(tmp_path, capsys):
     report.main([str(tmp_path), "--plot", str(tmp_path / "p.png")])
     printed = capsys.readouterr().out
     assert printed.index("LEAPS protocol") < printed.index("carvalho2024 protocol")
+
+
+def test_a_raised_call_budget_is_named_in_the_column():
+    base = {"task": "maze", "searcher": "hill_climbing", "model": None, "best_return": 1.0, "evaluations": 10,
+            "wall_time_s": 1.0}
+    results = [{**base, "config": {"task": {"call_budget": budget}}} for budget in (10000, None)]
+    table = rows(report.table(results))
+    assert table["task"] == ["LEAPS (paper)", "hill_climbing", "hill_climbing [10,000 calls]"]
