@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (a stage-2 search) and `make test` (the test suite).
+# Two entry points: `make demo` (stage 2: CEM with the shipped LEAPS model on Harvester) and `make test` (the test suite).
 # Each creates the virtual environment on first use.
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	$(PY) search.py task=harvester searcher=hill_climbing
+	$(PY) search.py task=harvester
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
