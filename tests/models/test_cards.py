@@ -16,5 +16,5 @@ def test_card_table_reads_every_shipped_model(tmp_path, monkeypatch):
     table = cards.card_table()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert [r.split("|")[1].strip() for r in rows] == ["`leaps`", "`leapsp`"]  # the paper's order
-    assert "| 3 (1,234) | 45 min | 2,000 (test) | 0.990 | 0.900 | 0.900 | 0.500 | - | - |" in rows[0]
+    assert "| 3 (1,234) | 45 min | 2,000 (test) | 0.990 | 0.900 | 0.500 | - | - |" in rows[0]
     assert "- `leapsp`: n" in table
