@@ -44,11 +44,16 @@ def protocol_of(result: dict) -> str:
 
 
 def run_label(result: dict) -> str:
-    """A table column: the searcher, its stage-1 model, and any call budget
-    other than the protocol's (``task.call_budget``), so that a table of
-    runs with a raised budget says so."""
-    label = result["searcher"] + (f" ({result['model']})" if result.get("model") else "")
-    budget = ((result.get("config") or {}).get("task") or {}).get("call_budget")
+    """A table column: the searcher, its stage-1 model, CEM restarts if on,
+    and any call budget other than the protocol's (``task.call_budget``), so
+    that a table of runs with a raised budget says so."""
+    config = result.get("config") or {}
+    label = result["searcher"]
+    restart_after = (config.get("searcher") or {}).get("restart_after")
+    if restart_after is not None:
+        label += f" + restarts/{restart_after}"
+    label += f" ({result['model']})" if result.get("model") else ""
+    budget = (config.get("task") or {}).get("call_budget")
     return label + (f" [{budget:,} calls]" if budget is not None else "")
 
 

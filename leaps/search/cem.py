@@ -15,6 +15,13 @@ knob of the original LEAPS implementation (pretrain/CEM.py):
 - the best program reported is the best over every program evaluated (the
   population's and the mean's); the reference saves the mean's latest program,
   which equals it once converged.
+
+One knob is ours, off by default: ``restart_after`` (iterations without a
+better best program, while the best is below the task's maximum) re-draws
+the mean from ``init_type`` and restarts the sigma schedule, as the LEAPS
+successors' CEM does. The published LEAPS CEM
+often fixes on its first good region for the rest of its 1,000 iterations;
+restarts spend those iterations elsewhere within the same budget.
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ class CEMConfig:
     init_type: str = "normal"
     max_iterations: int = 1000
     converge_iterations: int = 10
+    restart_after: int | None = None
 
     def __post_init__(self) -> None:
         if self.population_size < 1:
@@ -73,6 +81,8 @@ class CEMConfig:
             raise ValueError(f"init_type must be one of {INIT_TYPES}, got {self.init_type!r}")
         if self.max_iterations < 1 or self.converge_iterations < 1:
             raise ValueError("max_iterations and converge_iterations must be >= 1")
+        if self.restart_after is not None and self.restart_after < 1:
+            raise ValueError(f"restart_after must be >= 1 or null (no restarts), got {self.restart_after}")
 
     @property
     def n_elite(self) -> int:
@@ -147,17 +157,22 @@ def run_cem(
     history: list[dict] = []
     converged = False
     start = 0
+    phase_start = 0  # iteration the current restart began at (the sigma schedule counts from it)
+    stall = 0  # iterations since the best program last improved
+    restarts = 0
     if state is not None:
         generator.set_state(torch.tensor(state["generator"], dtype=torch.uint8))
         mean = torch.tensor(state["mean"], dtype=torch.float32)
         best.load(state["best"])
         recent.extend(state["recent"])
         history, start, evaluator.num_evaluations = state["history"], state["iteration"], state["evaluations"]
+        phase_start, stall, restarts = state.get("phase_start", 0), state.get("stall", 0), state.get("restarts", 0)
 
     def snapshot(next_iteration: int) -> dict:
         return {"generator": generator.get_state().tolist(), "mean": mean.tolist(), "best": best.state(),
                 "recent": list(recent), "history": list(history), "iteration": next_iteration,
-                "evaluations": evaluator.num_evaluations}
+                "evaluations": evaluator.num_evaluations, "phase_start": phase_start, "stall": stall,
+                "restarts": restarts}
 
     iteration = start
     budget = budget if budget is not None else cfg.worst_case_evaluations()
@@ -167,7 +182,8 @@ def run_cem(
             checkpoint(last_state)
         if evaluator.num_evaluations + cfg.population_size + 1 > budget:
             break
-        sigma = sigma_at(cfg, iteration)
+        sigma = sigma_at(cfg, iteration - phase_start)
+        best_before = best.mean_return
         population = mean + sigma * torch.randn(cfg.population_size, decoder.latent_dim, generator=generator)
         with torch.no_grad():
             ids = decoder.decode(population, greedy=False, generator=generator).cpu().numpy()
@@ -185,7 +201,8 @@ def run_cem(
         report = IterationReport(
             iteration + 1, evaluator.num_evaluations, best.mean_return, finite_mean(result.mean_return),
             float(result.mean_return.max()), best.program,
-            {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program[0]},
+            {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program[0],
+             "restarts": restarts},
         )
         history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
         if callback is not None:
@@ -193,5 +210,10 @@ def run_cem(
         if len(recent) == cfg.converge_iterations and min(recent) >= evaluator.max_return:
             converged = True
             break
+        stall = 0 if best.mean_return > best_before else stall + 1
+        if cfg.restart_after is not None and stall >= cfg.restart_after and best.mean_return < evaluator.max_return:
+            mean = initial_mean(cfg.init_type, decoder.latent_dim, generator)
+            phase_start, stall, restarts = iteration + 1, 0, restarts + 1
+            recent.clear()
     return SearchResult(best.program, best.mean_return, best.raw_return, iteration + 1, evaluator.num_evaluations,
                         converged, history)

@@ -47,6 +47,8 @@ def _check_searcher(cfg: DictConfig) -> None:
         for key in ("population_size", "max_iterations", "converge_iterations"):
             if key in fields:
                 _int(fields[key], f"searcher.{key}", 1)
+        if fields.get("restart_after") is not None:
+            _int(fields["restart_after"], "searcher.restart_after (or null: no restarts)", 1)
         try:
             CEMConfig(**fields)
         except ValueError as err:

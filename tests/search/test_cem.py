@@ -78,15 +78,17 @@ def test_init_types_and_sigma_decay():
 
 
 @pytest.mark.parametrize("bad", [{"population_size": 0}, {"elitism_rate": 0.0}, {"elitism_rate": 1.5},
-                                 {"reduction": "max"}, {"init_type": "big"}, {"sigma": -1.0}])
+                                 {"reduction": "max"}, {"init_type": "big"}, {"sigma": -1.0},
+                                 {"restart_after": 0}])
 def test_bad_cem_settings(bad):
     with pytest.raises(ValueError):
         CEMConfig(**bad)
 
 
-def test_cem_resume_equals_uninterrupted():
+@pytest.mark.parametrize("restart_after", [None, 3])
+def test_cem_resume_equals_uninterrupted(restart_after):
     cfg = CEMConfig(population_size=8, sigma=0.3, elitism_rate=0.25, init_type="tiny_normal", max_iterations=30,
-                    use_exp_sig_decay=True)
+                    use_exp_sig_decay=True, restart_after=restart_after)
     decoder = ThresholdDecoder()
     full = run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2)
     states = []
@@ -126,3 +128,22 @@ def test_elite_weights_cope_with_crash_penalties_and_invalid_programs():
     mean = elite_mean(population, np.array([-1.0, 0.0, -np.inf]), ["a", "b", "c"], cfg)
     # the crashed program weighs 0.1, the 0-return one 1.1, the invalid one nothing
     torch.testing.assert_close(mean, torch.tensor([0.1, 1.1]) / (1.2 + 1e-5))
+
+
+def test_restarts_redraw_the_mean_and_restart_the_sigma_schedule():
+    # the mean starts near 0 and sigma is tiny: without restarts the search never reaches the solving
+    # region (first coordinate > 1); re-drawing the mean from N(0, 1) gets there within the same budget
+    base = dict(population_size=4, sigma=0.01, elitism_rate=0.5, init_type="normal", max_iterations=300,
+                use_exp_sig_decay=True, final_sigma=0.005)
+    stuck = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), CEMConfig(**base), seed=4)
+    assert stuck.best_return < 1.0 and stuck.iterations == 300
+    assert {h["extra"]["restarts"] for h in stuck.history} == {0}
+    restarted = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), CEMConfig(**base, restart_after=5), seed=4)
+    assert restarted.best_return == 1.0 and restarted.converged
+    restarts = [h["extra"]["restarts"] for h in restarted.history]
+    assert restarts[-1] > 0 and restarts == sorted(restarts)
+    first = restarts.index(1)
+    # a restart follows 5 iterations without a better program (the first iteration always improves on nothing)
+    assert first == 6
+    sigmas = [h["extra"]["sigma"] for h in restarted.history]
+    assert sigmas[first] == sigmas[0] == 0.01 and sigmas[first - 1] < 0.01
