@@ -18,7 +18,7 @@ knob of the original LEAPS implementation (pretrain/CEM.py):
 
 One knob is ours, off by default: ``restart_after`` (iterations without a
 better best program, while the best is below the task's maximum) re-draws
-the mean from ``init_type`` and restarts the sigma schedule, as the LEAPS
+the mean (``restart_mean``) and restarts the sigma schedule, as the LEAPS
 successors' CEM does. The published LEAPS CEM
 often fixes on its first good region for the rest of its 1,000 iterations;
 restarts spend those iterations elsewhere within the same budget.
@@ -100,6 +100,13 @@ def initial_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.
     if init_type == "ones":
         return 0.01 * torch.ones(dim)  # the reference's "ones" is 0.01 * 1
     return torch.zeros(dim)
+
+
+def restart_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.Tensor:
+    """A restart's mean: a new draw of ``init_type``; the fixed inits (``ones``,
+    ``zeros``, both at the origin's doorstep) draw from ``tiny_normal`` instead,
+    since restarting at the same point would mostly repeat the search."""
+    return initial_mean(init_type if init_type in ("normal", "tiny_normal") else "tiny_normal", dim, generator)
 
 
 def sigma_at(cfg: CEMConfig, iteration: int) -> float:
@@ -212,7 +219,7 @@ def run_cem(
             break
         stall = 0 if best.mean_return > best_before else stall + 1
         if cfg.restart_after is not None and stall >= cfg.restart_after and best.mean_return < evaluator.max_return:
-            mean = initial_mean(cfg.init_type, decoder.latent_dim, generator)
+            mean = restart_mean(cfg.init_type, decoder.latent_dim, generator)
             phase_start, stall, restarts = iteration + 1, 0, restarts + 1
             recent.clear()
     return SearchResult(best.program, best.mean_return, best.raw_return, iteration + 1, evaluator.num_evaluations,

@@ -147,3 +147,13 @@ def test_restarts_redraw_the_mean_and_restart_the_sigma_schedule():
     assert first == 6
     sigmas = [h["extra"]["sigma"] for h in restarted.history]
     assert sigmas[first] == sigmas[0] == 0.01 and sigmas[first - 1] < 0.01
+
+
+def test_a_restart_from_a_fixed_init_draws_a_new_point():
+    from leaps.search.cem import restart_mean
+
+    g = torch.Generator().manual_seed(0)
+    for init_type in ("ones", "zeros"):
+        a, b = restart_mean(init_type, 1000, g), restart_mean(init_type, 1000, g)
+        assert not torch.equal(a, b) and a.std().item() == pytest.approx(0.1, rel=0.1)
+    assert restart_mean("normal", 10_000, g).std().item() == pytest.approx(1.0, rel=0.05)
