@@ -116,6 +116,8 @@ SEARCH_CASES = [
     (["searcher=cem", "searcher.elitism_rate=0"], "elitism_rate must be in (0, 1]"),
     (["searcher=cem", "searcher.elitism_rate=1.5"], "elitism_rate must be in (0, 1]"),
     (["searcher=cem", "searcher.sigma=-0.1"], "sigma"),
+    (["searcher=cem", "searcher.restart_after=0"], "searcher.restart_after (or null: no restarts) must be >= 1"),
+    (["searcher=cem", "searcher.restart_after=often"], "searcher.restart_after (or null: no restarts) must be an"),
     (["searcher=random", "task=maze", "task.height=3"], "needs a grid of at least 4x4"),
     (["searcher=random", "task=cleanhouse", "task.height=20"], "fixed"),
     (["searcher=random", "budget=-5"], "budget must be >= 1"),

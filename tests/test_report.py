@@ -121,3 +121,10 @@ def test_a_raised_call_budget_is_named_in_the_column():
     results = [{**base, "config": {"task": {"call_budget": budget}}} for budget in (10000, None)]
     table = rows(report.table(results))
     assert table["task"] == ["LEAPS (paper)", "hill_climbing", "hill_climbing [10,000 calls]"]
+
+
+def test_cem_restarts_are_named_in_the_column():
+    base = {"task": "maze", "searcher": "cem", "model": "leaps", "best_return": 1.0, "evaluations": 10,
+            "wall_time_s": 1.0}
+    results = [{**base, "config": {"searcher": {"restart_after": n}}} for n in (50, None)]
+    assert rows(report.table(results))["task"] == ["LEAPS (paper)", "cem (leaps)", "cem + restarts/50 (leaps)"]
