@@ -1,0 +1,34 @@
+"""The README's results tables are what `python -m leaps.report` prints from
+the committed sweeps in results/: every table row the command given above a
+table produces must be in the README, so the tables cannot drift from the
+data behind them."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from leaps import report
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+COMMANDS = sorted({" ".join(c.split()) for c in re.findall(r"`python -m leaps\.report\s+((?:results/\S+\s*)+)`", README)})
+
+
+def test_the_results_section_gives_report_commands():
+    assert len(COMMANDS) >= 4, COMMANDS
+
+
+@pytest.mark.parametrize("args", COMMANDS)
+def test_readme_tables_equal_the_report_of_the_committed_sweeps(args):
+    dirs = [ROOT / d for d in shlex.split(args)]
+    results = report.load_results(dirs)
+    assert results, f"no results.json under {args}"
+    tables = [report.table(results, p) for p in sorted({report.protocol_of(r) for r in results})]
+    general = report.generalisation_table(results)
+    if general and general.splitlines()[0] in README:  # the larger-grid table, where the README shows it
+        tables.append(general)
+    rows = [line for t in tables for line in t.splitlines()]
+    missing = [line for line in rows if line.startswith("| ") and line not in README]
+    assert not missing, f"README rows differ from `python -m leaps.report {args}`:\n" + "\n".join(missing)
