@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (stage 2: CEM with the shipped LEAPS model on Harvester) and `make test` (the test suite).
+# Two entry points: `make demo` (stage 2: CEM with the shipped LEAPS model on Harvester) and `make test` (the fast test suite; `make test-all` adds the slow tests, what CI runs).
 # Each creates the virtual environment on first use.
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test test-all lint bench venv clean
 
 venv: $(VENV)/.installed
 
@@ -24,6 +24,9 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-all: venv
+	$(PY) -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check leaps tests benchmarks train.py search.py
