@@ -13,7 +13,8 @@ from leaps import report
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-COMMANDS = sorted({" ".join(c.split()) for c in re.findall(r"`python -m leaps\.report\s+((?:results/\S+\s*)+)`", README)})
+REPORT_COMMAND = re.compile(r"`python -m leaps\.report\s+((?:results/\S+\s*)+)`")
+COMMANDS = sorted({" ".join(c.split()) for c in REPORT_COMMAND.findall(README)})
 
 
 def test_the_results_section_gives_report_commands():
