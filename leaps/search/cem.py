@@ -19,9 +19,9 @@ knob of the original LEAPS implementation (pretrain/CEM.py):
 One knob is ours, off by default: ``restart_after`` (iterations without a
 better best program, while the best is below the task's maximum) re-draws
 the mean (``restart_mean``) and restarts the sigma schedule, as the LEAPS
-successors' CEM does. The published LEAPS CEM
-often fixes on its first good region for the rest of its 1,000 iterations;
-restarts spend those iterations elsewhere within the same budget.
+successors' CEM does. The published LEAPS CEM often fixes on its first good
+region for the rest of its 1,000 iterations; restarts spend those iterations
+elsewhere within the same budget.
 """
 
 from __future__ import annotations
