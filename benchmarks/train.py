@@ -52,7 +52,7 @@ def main() -> None:
         print(f"threads={torch.get_num_threads()} batch={args.batch_size}")
         for name in VARIANTS:
             module = LeapsModule(variant_config(name))
-            opt = module.configure_optimizers()
+            opt = module.configure_optimizers()["optimizer"]
             times = []
             for batch in batches:
                 start = time.perf_counter()

@@ -28,9 +28,9 @@ def test_shapes_and_decoding(tiny_dataset):
 @pytest.mark.parametrize("losses", [{}, {"behaviour_rl": 0.1}, {"latent_behaviour": 1.0}])
 def test_losses_decrease_when_overfitting_one_batch(tiny_dataset, losses):
     torch.manual_seed(0)
-    m = LeapsModule({**SMALL, "losses": losses, "lr": 3e-3})
+    m = LeapsModule({**SMALL, "losses": losses, "lr": 3e-3, "rl": {"mode": "every_step"}})
     b = batch_of(tiny_dataset, 8)
-    opt = m.configure_optimizers()
+    opt = m.configure_optimizers()["optimizer"]
     key = {"behaviour_rl": "program_loss", "latent_behaviour": "latent_behaviour_loss"}.get(next(iter(losses), ""),
                                                                                              "program_loss")
     first = None
@@ -73,7 +73,7 @@ def test_overfit_a_few_dozen_programs_to_95_percent_greedy_accuracy(tiny_dataset
     torch.manual_seed(0)
     b = batch_of(tiny_dataset, 32)
     m = LeapsModule({"vae": {"hidden_size": 128, "latent_dim": 32, "embedding_dim": 32}, "lr": 3e-3})
-    opt = m.configure_optimizers()
+    opt = m.configure_optimizers()["optimizer"]
     accuracy = 0.0
     for step in range(300):
         out = m.losses(b)
