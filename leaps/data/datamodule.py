@@ -9,7 +9,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from leaps.data.format import DatasetError, ProgramDataset, read_dataset
 from leaps.data.replay import initial_states, replay_demo_states
@@ -25,6 +25,41 @@ class _Indices(Dataset):
 
     def __getitem__(self, i: int) -> int:
         return int(self.indices[i])
+
+
+class LengthBucketSampler(Sampler[int]):
+    """A shuffled order in which each run of ``batch_size`` indices holds
+    programs of similar length, so teacher forcing can stop at the batch's
+    longest program instead of the 45-token limit.
+
+    Each epoch: shuffle, cut into chunks of ``batch_size * chunk_batches``,
+    sort each chunk by length, cut into batches, shuffle the batches. Seeded
+    by ``seed`` and the epoch (``set_epoch``, which Lightning calls), so a
+    resumed run sees the same order."""
+
+    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int = 0, chunk_batches: int = 50):
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.chunk = batch_size * chunk_batches
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = rng.permutation(len(self.lengths))
+        batches = []
+        for start in range(0, len(order), self.chunk):
+            chunk = order[start:start + self.chunk]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        for b in rng.permutation(len(batches)):
+            yield from (int(i) for i in batches[b])
 
 
 class DemoBatchCollator:
@@ -75,24 +110,31 @@ class DemoBatchCollator:
 class KarelDataModule(pl.LightningDataModule):
     def __init__(
         self, data: ProgramDataset | str | Path, batch_size: int = 256, num_workers: int = 0, seed: int = 0,
-        with_states: bool = True,
+        with_states: bool = True, bucket_by_length: bool = False,
     ):
         super().__init__()
         self.data = data if isinstance(data, ProgramDataset) else read_dataset(data)
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.seed = seed
+        self.bucket_by_length = bucket_by_length
         self.collate = DemoBatchCollator(self.data, with_states)
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         generator = torch.Generator().manual_seed(self.seed)
+        indices = self.data.split_indices(split)
+        sampler = None
+        if shuffle and self.bucket_by_length:
+            sampler = LengthBucketSampler(self.data.program_lengths[indices], self.batch_size, self.seed)
+            shuffle = False
         return DataLoader(
-            _Indices(self.data.split_indices(split)), batch_size=self.batch_size, shuffle=shuffle,
+            _Indices(indices), batch_size=self.batch_size, shuffle=shuffle, sampler=sampler,
             num_workers=self.num_workers, collate_fn=self.collate, generator=generator,
             persistent_workers=self.num_workers > 0,
         )
 
     def train_dataloader(self) -> DataLoader:
+        """Shuffled; with ``bucket_by_length``, batches of similar-length programs."""
         return self._loader("train", shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
@@ -102,14 +144,16 @@ class KarelDataModule(pl.LightningDataModule):
         return self._loader("test", shuffle=False)
 
 
-def build_datamodule(data_cfg: DictConfig, batch_size: int, seed: int, num_workers: int = 0) -> KarelDataModule:
+def build_datamodule(
+    data_cfg: DictConfig, batch_size: int, seed: int, num_workers: int = 0, bucket_by_length: bool = False
+) -> KarelDataModule:
     """The DataModule for ``cfg.data``: the project's own dataset (generated
     first when the file is missing, saying so) or the original LEAPS layout."""
     if data_cfg.name == "leaps_original":
         from leaps.data.original import read_original
 
         data = read_original(data_cfg.path, seed=data_cfg.seed, max_program_tokens=data_cfg.max_program_tokens)
-        return KarelDataModule(data, batch_size, num_workers, seed)
+        return KarelDataModule(data, batch_size, num_workers, seed, bucket_by_length=bucket_by_length)
     from leaps.data.generate import check_matches, generate_dataset
 
     path = Path(data_cfg.path)
@@ -121,4 +165,4 @@ def build_datamodule(data_cfg: DictConfig, batch_size: int, seed: int, num_worke
             raise DatasetError(f"cannot generate {path}: {err}") from None
     data = read_dataset(path)
     check_matches(data, data_cfg, path)
-    return KarelDataModule(data, batch_size, num_workers, seed)
+    return KarelDataModule(data, batch_size, num_workers, seed, bucket_by_length=bucket_by_length)

@@ -158,6 +158,9 @@ class LeapsModule(pl.LightningModule):
     # ------------------------------------------------------------------
     def program_loss(self, batch: dict, z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> dict:
         ids = batch["programs"]
+        # positions after the longest program's end token are masked out and the decoder is causal:
+        # dropping them gives the same loss for less work (most with length-bucketed batches)
+        ids = ids[:, : min(ids.shape[1], int(batch["program_lengths"].max()) + 1)]
         logits = self.vae.teacher_forced_logits(z, ids)
         # positions up to and including the end-of-program PAD
         positions = torch.arange(ids.shape[1], device=ids.device)[None, :]
@@ -210,10 +213,9 @@ class LeapsModule(pl.LightningModule):
         elif self.cfg.rl_phases and not self.training:
             with torch.no_grad():
                 out.update(self.rl_phase_loss(batch))
-        if w.latent_behaviour > 0 or not self.training:
+        if w.latent_behaviour > 0:  # (the untrained policy of P and PR is not evaluated either)
             out.update(self.latent_behaviour_loss(batch, z))
-            if w.latent_behaviour > 0:
-                total = total + w.latent_behaviour * out["latent_behaviour_loss"]
+            total = total + w.latent_behaviour * out["latent_behaviour_loss"]
         out["loss"] = total
         out["_mu"] = mu
         return out

@@ -198,7 +198,8 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     except (MisconfigurationException, TypeError, ValueError) as err:
         raise TrainingError(f"bad trainer setting: {err} (see conf/trainer/)") from None
     try:
-        datamodule = build_datamodule(cfg.data, int(cfg.batch_size), int(cfg.seed), int(cfg.num_workers))
+        datamodule = build_datamodule(cfg.data, int(cfg.batch_size), int(cfg.seed), int(cfg.num_workers),
+                                      bool(cfg.get("bucket_by_length", False)))
     except DatasetError as err:
         raise TrainingError(str(err)) from None
     try:

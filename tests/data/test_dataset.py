@@ -242,3 +242,17 @@ def test_command_line_accepts_bare_and_prefixed_keys(tmp_path):
                           "workers=1", "progress=false", f"path={out}"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert len(read_dataset(out)) == 20
+
+
+def test_length_buckets_cover_every_program_once_with_similar_lengths():
+    from leaps.data.datamodule import LengthBucketSampler
+
+    lengths = np.random.default_rng(0).integers(5, 46, size=1000)
+    sampler = LengthBucketSampler(lengths, batch_size=10, seed=3, chunk_batches=20)
+    order = list(sampler)
+    assert sorted(order) == list(range(1000))
+    spread = [np.ptp(lengths[order[i:i + 10]]) for i in range(0, 1000, 10)]
+    assert np.mean(spread) < 4  # random batches of 10 spread over ~30 lengths
+    assert list(sampler) == order  # the same epoch, the same order
+    sampler.set_epoch(1)
+    assert list(sampler) != order

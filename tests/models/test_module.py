@@ -99,3 +99,18 @@ def test_10k_programs_from_a_random_decoder_all_parse():
     lengths = (ids != dsl.PAD_ID).sum(dim=1)
     assert all(dsl.is_valid(row, max_tokens=45) for row in ids.numpy())
     assert (lengths == 45).any()  # some hit the length limit and still parse
+
+
+def test_teacher_forcing_stops_at_the_longest_program_with_the_same_loss(tiny_dataset):
+    torch.manual_seed(0)
+    m = LeapsModule(SMALL)
+    b = batch_of(tiny_dataset, 16)
+    mu, logvar = m.vae.encode(b["programs"])
+    trimmed = m.program_loss(b, mu, mu, logvar)
+    # the loss over all 45 positions, computed by hand from untrimmed teacher forcing
+    ids = b["programs"]
+    logits = m.vae.teacher_forced_logits(mu, ids)
+    keep = torch.arange(ids.shape[1])[None, :] <= b["program_lengths"][:, None]
+    ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids, reduction="none")
+    assert int(b["program_lengths"].max()) + 1 < ids.shape[1]  # the batch is shorter than the limit
+    assert float(trimmed["program_loss"]) == pytest.approx(float((ce * keep).sum() / keep.sum()), rel=1e-5)
