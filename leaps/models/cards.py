@@ -21,14 +21,16 @@ argmax is right.)"""
 
 def card_table(names: list[str] | None = None) -> str:
     names = names or sorted(shipped_models(), key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
-    head = ["model", "epochs (steps)", "wall time", "programs (split)", *(c.replace("_", " ") for c in COLUMNS)]
+    head = ["model", "epochs (steps)", "wall time", "hardware", "programs (split)",
+            *(c.replace("_", " ") for c in COLUMNS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     notes = []
     for name in names:
         data = json.loads((SHIPPED_DIR / name / CONFIG_FILE).read_text())
         card, training = data["card"], data.get("training", {})
         cells = [f"`{name}`", f"{training.get('epochs', '?')} ({training.get('steps', 0):,})",
-                 f"{card['wall_time_min']:.0f} min", f"{card['programs']:,} ({card['split']})"]
+                 f"{card['wall_time_min']:.0f} min", card.get("hardware") or "-",
+                 f"{card['programs']:,} ({card['split']})"]
         cells += [f"{card[c]:.3f}" if c in card else "-" for c in COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
         if card.get("notes"):

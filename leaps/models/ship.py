@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", help="a training run's export dir (or .ckpt)")
     parser.add_argument("name", help="the shipped name, e.g. leaps")
     parser.add_argument("--wall-time-min", type=float, required=True, help="training wall time, for the card")
-    parser.add_argument("--notes", default="", help="free text for the card (hardware, warm start, ...)")
+    parser.add_argument("--hardware", default="", help="what it was trained on, e.g. '2-core CPU'")
+    parser.add_argument("--notes", default="", help="free text for the card (warm start, schedule, ...)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     try:
-        dest = ship(args.source, args.name, {"wall_time_min": args.wall_time_min, "notes": args.notes})
+        card = {"wall_time_min": args.wall_time_min, "hardware": args.hardware, "notes": args.notes}
+        dest = ship(args.source, args.name, card)
     except (CheckpointError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

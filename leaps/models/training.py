@@ -214,6 +214,9 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
             from leaps.models.checkpoint import load_module
 
             module = load_module(best)
-        export_model(module, out_dir / "export", {"epochs": trainer.current_epoch, "steps": trainer.global_step})
+        extra = {"epochs": trainer.current_epoch, "steps": trainer.global_step}
+        if module.cfg.rl_phases:
+            extra.update({"rl_phases": module.rl_schedule.phases, "rl_steps": module.rl_schedule.steps})
+        export_model(module, out_dir / "export", extra)
         print(f"exported {out_dir / 'export'} (load with model={out_dir / 'export'})")
     return module

@@ -65,7 +65,8 @@ class ProgramVAE(nn.Module):
         out, _ = self.decoder(x, torch.tanh(self.latent_to_hidden(z))[None])
         logits = self.to_logits(torch.cat([out, zs], dim=2))
         mask = mask_sequence(ids, self.cfg.max_tokens)
-        return logits.masked_fill(~mask, _NEG)
+        # float32 before masking: under fp16 autocast -1e9 would become -inf, and 0 * -inf NaN in the entropy
+        return logits.float().masked_fill(~mask, _NEG)
 
     def sample(
         self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None, stats: bool = True
@@ -87,7 +88,7 @@ class ProgramVAE(nn.Module):
             x = torch.cat([self.embedding(token), z], dim=1)[:, None]
             out, h = self.decoder(x, h)
             logits = self.to_logits(torch.cat([out[:, 0], z], dim=1))
-            logits = logits.masked_fill(~grammar.allowed(), _NEG)
+            logits = logits.float().masked_fill(~grammar.allowed(), _NEG)
             if stats or not greedy:
                 log_p = torch.log_softmax(logits, dim=1)
             if greedy:
