@@ -44,8 +44,9 @@ class LatentBehaviourPolicy(nn.Module):
         self, z: torch.Tensor, states: torch.Tensor, actions: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> torch.Tensor:
         """z (B, Z), states (B, D, T, 16, H, W), actions (B, D, T), lengths
-        (B, D) -> logits (B, D, T, 6). States past a demo's length are not
-        encoded (most of a padded batch), only their logits are meaningless."""
+        (B, D) -> logits (B, D, T, 6). Steps past a demo's length are neither
+        encoded nor run through the GRU (most of a padded batch): only their
+        logits are meaningless."""
         b, d, t = actions.shape
         if self.initial_state_only:
             states = states[:, :, :1].expand(-1, -1, t, -1, -1, -1)
@@ -61,5 +62,11 @@ class LatentBehaviourPolicy(nn.Module):
         prev = torch.cat([torch.full_like(actions[:, :, :1], self.start_action), actions[:, :, :-1]], dim=2)
         prev = self.action_embedding(prev.reshape(b * d, t))
         zs = z[:, None, None, :].expand(-1, d, t, -1).reshape(b * d, t, -1)
-        out, _ = self.gru(torch.cat([feats, prev, zs], dim=2))
+        inputs = torch.cat([feats, prev, zs], dim=2)
+        if lengths is None:
+            out, _ = self.gru(inputs)
+        else:  # the GRU runs only over each demo's own steps (~4 of 20 in a typical batch): same valid outputs
+            packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths.reshape(-1).clamp(min=1).cpu(),
+                                                       batch_first=True, enforce_sorted=False)
+            out, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=t)
         return self.head(out).reshape(b, d, t, -1)

@@ -114,3 +114,15 @@ def test_teacher_forcing_stops_at_the_longest_program_with_the_same_loss(tiny_da
     ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids, reduction="none")
     assert int(b["program_lengths"].max()) + 1 < ids.shape[1]  # the batch is shorter than the limit
     assert float(trimmed["program_loss"]) == pytest.approx(float((ce * keep).sum() / keep.sum()), rel=1e-5)
+
+
+def test_policy_skips_padded_steps_with_the_same_logits(tiny_dataset):
+    torch.manual_seed(0)
+    m = LeapsModule(SMALL)
+    b = batch_of(tiny_dataset, 16)
+    z = torch.randn(16, 16)
+    lengths = b["action_lengths"]
+    fast = m.policy(z, b["states"], b["actions"], lengths)
+    full = m.policy(z, b["states"], b["actions"])  # every padded step encoded and run too
+    valid = torch.arange(b["actions"].shape[2])[None, None, :] < lengths[..., None]
+    assert (~valid).any() and torch.allclose(fast[valid], full[valid], atol=1e-5)
