@@ -4,11 +4,13 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from leaps.karel import dsl
-from leaps.karel.gym_envs import CARVALHO2024_ENV_IDS, ENV_IDS
+from leaps.karel.gym_envs import GYM_IDS
 from leaps.karel.protocols import carvalho2024
 from leaps.karel.tasks import TASK_NAMES, evaluate
 from leaps.karel.world import WorldBatch
 from tests.karel.tasks.test_tasks import SOLUTIONS
+
+ENV_IDS, CARVALHO2024_ENV_IDS = GYM_IDS["leaps"], GYM_IDS["carvalho2024"]
 
 
 @pytest.mark.parametrize("name", TASK_NAMES)
@@ -48,6 +50,13 @@ def test_carvalho2024_env_passes_gymnasium_checks(name):
     env = gym.make(CARVALHO2024_ENV_IDS[name])
     check_env(env.unwrapped, skip_render_check=True)
     assert env.spec.max_episode_steps == 10_000
+
+
+def test_every_protocol_registers_its_environments():
+    assert set(GYM_IDS) == {"leaps", "carvalho2024"}
+    for ids in GYM_IDS.values():
+        assert all(gym_id in gym.registry for gym_id in ids.values())
+    assert gym.spec(ENV_IDS["maze"]).max_episode_steps == 220  # the task's call budget
 
 
 def test_carvalho2024_ids_name_the_protocol():

@@ -44,7 +44,7 @@ def test_cleanhouse_needs_more_than_the_budget():
     task = get_task("cleanhouse")
     worlds = task.initial_worlds(10, np.random.default_rng(0))
     assert evaluate([CLEANHOUSE_FOLLOWER], task, worlds=worlds).mean_return[0] < 0.5
-    task.budget = 2000
+    task = get_task("cleanhouse", call_budget=2000)
     assert evaluate([CLEANHOUSE_FOLLOWER], task, worlds=worlds).mean_return[0] == pytest.approx(1.0)
 
 
@@ -177,9 +177,22 @@ def test_bad_task_arguments():
         get_task("harvester", height=2, width=2)
 
 
-def test_task_evaluator_counts_evaluations_and_fixes_worlds():
+def test_the_call_budget_is_a_constructor_argument():
+    assert get_task("maze").call_budget == 220 and get_task("maze", call_budget=500).call_budget == 500
+    task = get_task("maze")
+    with pytest.raises(AttributeError, match="call_budget"):
+        task.budget = 2000  # the old spelling, written after construction
+    with pytest.raises(AttributeError, match="call_budget"):
+        _ = task.budget
+    with pytest.raises(ValueError, match="call_budget"):
+        get_task("maze", budget=500)
+    with pytest.raises(ValueError, match="call_budget must be >= 1"):
+        get_task("maze", call_budget=0)
+
+
+def test_task_evaluator_fixes_worlds():
     ev = TaskEvaluator("maze", n_worlds=10, seed=3)
     first = ev.evaluate([SOLUTIONS["maze"], "DEF run m( move move m)"])
     again = ev.evaluate([SOLUTIONS["maze"]])
-    assert ev.num_evaluations == 3 and ev.max_return == 1.0
+    assert ev.max_return == 1.0 and not hasattr(ev, "num_evaluations")  # counting is the search's (one wrapper)
     assert first.per_world[0].tolist() == again.per_world[0].tolist()

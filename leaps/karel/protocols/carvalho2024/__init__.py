@@ -17,15 +17,18 @@ from leaps.karel.protocols.carvalho2024.evaluation import (
     initial_worlds,
     run,
 )
+from leaps.karel.protocols.carvalho2024.protocol import Carvalho2024Protocol
 from leaps.karel.protocols.carvalho2024.registry import TASK_NAMES, TASKS, TaskSpec, get_task
 from leaps.karel.protocols.carvalho2024.rollout import Rollout, rollout
 
-PROTOCOL_NAME = "carvalho2024"
+PROTOCOL = Carvalho2024Protocol()
+PROTOCOL_NAME = PROTOCOL.name
 
 __all__ = [
     "DEFAULT_SEEDS",
     "INVALID_RETURN",
     "NUM_WORLDS",
+    "PROTOCOL",
     "PROTOCOL_NAME",
     "Rollout",
     "TASKS",

@@ -1,4 +1,4 @@
-"""Evaluation API of this protocol, mirroring leaps.karel.tasks: programs x
+"""Evaluation API of this protocol, mirroring the LEAPS one: programs x
 the task's 16 initial worlds (seeds 0..15 whatever the search seed, as the
 reference) -> returns, through the compiled engine."""
 
@@ -12,10 +12,12 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
+from leaps.karel import dsl
 from leaps.karel.protocols.carvalho2024 import engine
 from leaps.karel.protocols.carvalho2024.bytecode import ProgramsLike, compile_batch
 from leaps.karel.protocols.carvalho2024.registry import TaskSpec, get_task
 from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld
+from leaps.karel.world import World
 
 NUM_WORLDS = 16
 DEFAULT_SEEDS = tuple(range(NUM_WORLDS))
@@ -117,16 +119,20 @@ def evaluate(programs: ProgramsLike, task: str | TaskSpec, seeds: Iterable[int] 
 
 
 class Evaluator:
-    """A task's 16 worlds bound once, for searchers: ``.evaluate(programs)``
-    returns an EpisodeResult and counts ``.num_evaluations`` (programs)."""
+    """A task's worlds bound once (seeds 0..15 by default), for everything
+    that scores many batches of programs on them, as a search does:
+    ``.evaluate(programs)`` returns an EpisodeResult."""
 
     def __init__(self, task: str | TaskSpec, seeds: Iterable[int] = DEFAULT_SEEDS):
         self.task = task if isinstance(task, TaskSpec) else get_task(task)
         self.worlds = initial_worlds(self.task, seeds)
         self.max_return = self.task.max_return
-        self.num_evaluations = 0
 
     def evaluate(self, programs: ProgramsLike) -> EpisodeResult:
-        result = run(programs, self.worlds)
-        self.num_evaluations += len(result)
-        return result
+        return run(programs, self.worlds)
+
+    def rollout(self, program: str) -> list[World]:
+        """The frames of ``program``'s episode on the first world (see rollout.py)."""
+        from leaps.karel.protocols.carvalho2024.rollout import rollout  # rollout.py builds on this module
+
+        return rollout(dsl.parse(program, max_tokens=None), self.task, seed=self.worlds.seeds[0]).frames

@@ -1,5 +1,5 @@
 """The ten tasks of this protocol by name (the LEAPS registry's names for
-the six shared tasks)."""
+the six shared tasks), in the order its tables list them."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec("stairclimber", engine.STAIRCLIMBER, stairclimber.generate, 12, 12, 1.0),
         TaskSpec("maze", engine.MAZE, maze.generate, 12, 12, 1.0),
         TaskSpec("topoff", engine.TOPOFF, topoff.generate, 12, 12, 1.0),
-        TaskSpec("harvester", engine.HARVESTER, harvester.generate, 8, 8, 1.0),
         TaskSpec("fourcorner", engine.FOURCORNERS, fourcorner.generate, 12, 12, 1.0),
+        TaskSpec("harvester", engine.HARVESTER, harvester.generate, 8, 8, 1.0),
         TaskSpec("cleanhouse", engine.CLEANHOUSE, cleanhouse.generate, 14, 22, 1.0),
         TaskSpec("doorkey", engine.DOORKEY, doorkey.generate, 8, 8, 1.0),
         TaskSpec("onestroke", engine.ONESTROKE, onestroke.generate, 8, 8, 1.0),

@@ -1,5 +1,5 @@
-"""The one evaluation API every searcher uses: programs x a task's initial
-worlds -> returns, batched through the compiled interpreter."""
+"""Evaluation under the LEAPS protocol: programs x a task's initial worlds ->
+returns, batched through the compiled interpreter."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 
 from leaps.karel.compiler import CompiledPrograms, ProgramsLike, compile_programs
 from leaps.karel.interpreter import Mode, run_pairs
-from leaps.karel.tasks.base import Task
-from leaps.karel.tasks.registry import get_task
-from leaps.karel.world import WorldBatch
+from leaps.karel.protocols.leaps.registry import get_task
+from leaps.karel.protocols.leaps.tasks.base import Task
+from leaps.karel.rendering import rollout_worlds
+from leaps.karel.world import World, WorldBatch
 
 SYNTAX_BONUS = 0.1
 """Added to the return of any syntactically valid program (reference)."""
@@ -59,7 +60,7 @@ def evaluate(
     p, n = len(compiled), len(worlds)
     run_program = np.repeat(np.arange(p, dtype=np.int64), n)
     run_world = np.tile(np.arange(n, dtype=np.int64), p)
-    out = run_pairs(compiled, worlds, run_program, run_world, Mode.LENIENT, task.budget, trace=True)
+    out = run_pairs(compiled, worlds, run_program, run_world, Mode.LENIENT, task.call_budget, trace=True)
     stats = task.episode_stats(worlds, run_world, out["markers"], out["agents"], out["actions"], out["lengths"])
     per_world = task.rewards(stats).reshape(p, n)
     valid = compiled.valid.copy()
@@ -75,22 +76,24 @@ def evaluate(
 
 
 class TaskEvaluator:
-    """Fixes a task's initial worlds for a whole search and counts program
-    evaluations (one program on all N worlds = 1), the budget unit shared by
-    every searcher."""
+    """A task with its initial worlds fixed (``worlds``, or ``n_worlds``
+    drawn from the task with ``seed``), for everything that scores many
+    batches of programs on the same worlds, as a search does."""
 
     def __init__(
         self, task: Task | str, n_worlds: int = DEFAULT_NUM_WORLDS, seed: int = 0, worlds: WorldBatch | None = None
     ):
         self.task = get_task(task) if isinstance(task, str) else task
         self.worlds = worlds if worlds is not None else self.task.initial_worlds(n_worlds, np.random.default_rng(seed))
-        self.num_evaluations = 0
 
     @property
     def max_return(self) -> float:
         return self.task.max_return
 
     def evaluate(self, programs: ProgramsLike | CompiledPrograms, trajectories: bool = False) -> EvaluationResult:
-        result = evaluate(programs, self.task, worlds=self.worlds, trajectories=trajectories)
-        self.num_evaluations += len(result)
-        return result
+        return evaluate(programs, self.task, worlds=self.worlds, trajectories=trajectories)
+
+    def rollout(self, program: str) -> list[World]:
+        """The worlds of ``program``'s episode on the first world."""
+        trace = self.evaluate([program], trajectories=True)
+        return rollout_worlds(self.worlds[0], trace.trace(0, 0))

@@ -1,33 +1,26 @@
-"""Task registry: each task module registers its class under a name, so a
-new task is one new file (plus its ``conf/task/<name>.yaml``)."""
+"""The LEAPS protocol's tasks by name: every module of ``tasks/`` registers
+its class with ``@register_task``, so a new task is one new file there
+(plus its ``conf/task/<name>.yaml``)."""
 
 from __future__ import annotations
 
-from leaps.karel.tasks.base import Task
+from leaps.karel.protocols.leaps.tasks.base import RENAMED_BUDGET, Task
+from leaps.registry import Registry
 
-_REGISTRY: dict[str, type[Task]] = {}
-
-
-def register_task(cls: type[Task]) -> type[Task]:
-    """Class decorator; the name is ``cls.name`` (lower case)."""
-    name = cls.name.lower()
-    if not name:
-        raise ValueError(f"{cls.__name__} has no task name")
-    if name in _REGISTRY and _REGISTRY[name] is not cls:
-        raise ValueError(f"task name {name!r} is already registered by {_REGISTRY[name].__name__}")
-    _REGISTRY[name] = cls
-    return cls
+TASKS: Registry[type[Task]] = Registry("task", "leaps.karel.protocols.leaps.tasks")
+register_task = TASKS.register
 
 
 def task_names() -> tuple[str, ...]:
-    return tuple(sorted(_REGISTRY))
+    return TASKS.names()
 
 
 def get_task(name: str, **overrides) -> Task:
-    """A task by name, e.g. ``get_task("harvester", height=100, width=100)``."""
-    cls = _REGISTRY.get(name.lower())
-    if cls is None:
-        raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(task_names())}")
+    """A task by name, e.g. ``get_task("harvester", height=100, width=100, call_budget=1000)``
+    (settings given as None keep the task's own)."""
+    cls = TASKS.get(name)
+    if "budget" in overrides:
+        raise ValueError(RENAMED_BUDGET)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     try:
         return cls(**overrides)

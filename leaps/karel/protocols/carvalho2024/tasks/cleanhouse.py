@@ -6,7 +6,7 @@ import numpy as np
 
 from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, make_params
 from leaps.karel.protocols.carvalho2024.tasks.harvester import init_state, reward  # noqa: F401  (same rule)
-from leaps.karel.tasks.cleanhouse import HOUSE
+from leaps.karel.protocols.leaps.tasks.cleanhouse import HOUSE
 
 HEIGHT, WIDTH = 14, 22
 AGENT = (1, 13, 2)  # facing South

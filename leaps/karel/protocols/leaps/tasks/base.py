@@ -21,6 +21,10 @@ from leaps.karel.world import WorldBatch
 
 MIN_ACTIONS_FOR_REWARD = 2
 """Episodes with fewer actions score 0 (the reference's rule)."""
+RENAMED_BUDGET = (
+    "a task's budget is now call_budget, a constructor argument: get_task(name, call_budget=N) "
+    "(search.py: task.call_budget=N)"
+)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -72,8 +76,9 @@ class Task(ABC):
 
     Subclasses set ``name`` and the default grid size, draw initial worlds
     only from the given generator, and compute the reward after the last
-    action from :class:`EpisodeStats`. ``budget`` and ``mode`` let other
-    protocols reuse the interface.
+    action from :class:`EpisodeStats`. ``call_budget`` (calls per episode,
+    the LEAPS 220 by default) is fixed when the task is made, so every
+    evaluation of one task object runs under the same budget.
     """
 
     name: str = ""
@@ -81,12 +86,14 @@ class Task(ABC):
     default_width: int = 8
     fixed_size: bool = False
     min_size: int = 4
-    budget: int = DEFAULT_BUDGET
     max_return: float = 1.0
 
-    def __init__(self, height: int | None = None, width: int | None = None):
+    def __init__(self, height: int | None = None, width: int | None = None, call_budget: int | None = None):
         self.height = self.default_height if height is None else int(height)
         self.width = self.default_width if width is None else int(width)
+        self._call_budget = DEFAULT_BUDGET if call_budget is None else int(call_budget)
+        if self._call_budget < 1:
+            raise ValueError(f"call_budget must be >= 1 call, got {call_budget}")
         if self.fixed_size and (self.height, self.width) != (self.default_height, self.default_width):
             raise ValueError(
                 f"task {self.name!r} has a fixed {self.default_height}x{self.default_width} map; "
@@ -98,8 +105,21 @@ class Task(ABC):
                 f"got {self.height}x{self.width}"
             )
 
+    @property
+    def call_budget(self) -> int:
+        """Calls per episode (KAREL_SPEC.md's counter); set only by the constructor."""
+        return self._call_budget
+
+    @property
+    def budget(self) -> int:
+        raise AttributeError(RENAMED_BUDGET)
+
+    @budget.setter
+    def budget(self, value: int) -> None:
+        raise AttributeError(RENAMED_BUDGET)
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.height}x{self.width})"
+        return f"{type(self).__name__}({self.height}x{self.width}, call_budget={self.call_budget})"
 
     @abstractmethod
     def sample_world(self, rng: np.random.Generator):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from leaps.karel.tasks.base import EpisodeStats, Task
-from leaps.karel.tasks.registry import register_task
+from leaps.karel.protocols.leaps.registry import register_task
+from leaps.karel.protocols.leaps.tasks.base import EpisodeStats, Task
 from leaps.karel.world import World
 
 EAST = 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from leaps.karel.tasks.base import EpisodeStats, Task
-from leaps.karel.tasks.registry import register_task
+from leaps.karel.protocols.leaps.registry import register_task
+from leaps.karel.protocols.leaps.tasks.base import EpisodeStats, Task
 from leaps.karel.world import World
 
 EAST = 1
@@ -22,8 +22,11 @@ class Harvester(Task):
     default_height = 8
     default_width = 8
 
-    def __init__(self, height: int | None = None, width: int | None = None, marker_prob: float = 1.0):
-        super().__init__(height, width)
+    def __init__(
+        self, height: int | None = None, width: int | None = None, marker_prob: float = 1.0,
+        call_budget: int | None = None,
+    ):
+        super().__init__(height, width, call_budget)
         if not 0.0 < marker_prob <= 1.0:
             raise ValueError(f"marker_prob must be in (0, 1], got {marker_prob}")
         self.marker_prob = float(marker_prob)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from leaps.karel.tasks.base import EpisodeStats, Task
-from leaps.karel.tasks.maze import Maze
-from leaps.karel.tasks.registry import register_task
+from leaps.karel.protocols.leaps.registry import register_task
+from leaps.karel.protocols.leaps.tasks.base import EpisodeStats, Task
+from leaps.karel.protocols.leaps.tasks.maze import Maze
 from leaps.karel.world import World, WorldBatch
 
 EAST = 1

@@ -1,0 +1,108 @@
+"""The one interface every evaluation protocol provides (one folder per
+protocol under ``leaps/karel/protocols/``, found by the registry in this
+package's ``__init__``), so that search, report, the Gymnasium registration
+and the benchmarks never ask which protocol they hold."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from leaps.karel.world import World
+
+
+@dataclass(frozen=True)
+class EvaluationWorlds:
+    """Which of a task's initial worlds an evaluator scores programs on.
+
+    ``count`` None takes the protocol's default (``search_worlds``, or
+    ``test_worlds`` when ``held_out``). Held-out worlds come from a stream no
+    search draws from, so a program's return on them says how it does on
+    worlds it was not selected on."""
+
+    seed: int = 0
+    count: int | None = None
+    held_out: bool = False
+
+    def __post_init__(self) -> None:
+        if self.count is not None and self.count < 1:
+            raise ValueError(f"an evaluation needs at least one world, got count={self.count}")
+
+
+class Scores(Protocol):
+    """What an evaluation returns, whatever the protocol: per program
+    ``mean_return`` (the reported scale), ``raw_return`` (the protocol's
+    printed scale), ``per_world`` and ``valid``."""
+
+    mean_return: np.ndarray
+    raw_return: np.ndarray
+    per_world: np.ndarray
+    valid: np.ndarray
+
+    def __len__(self) -> int: ...
+
+    def best(self) -> int: ...
+
+
+class Evaluator(Protocol):
+    """A task with its call budget and worlds bound: scores batches of
+    programs (text, token ids or ASTs) and renders one program's episode.
+    Evaluators count nothing: a search counts its evaluations itself."""
+
+    max_return: float
+
+    def evaluate(self, programs: Any) -> Scores: ...
+
+    def rollout(self, program: str) -> list[World]:
+        """The worlds of ``program``'s episode on the first world, for pictures."""
+        ...
+
+
+class EvaluationProtocol(ABC):
+    """How programs are scored: which tasks exist, on which worlds, with
+    which call budget and rewards."""
+
+    name: str
+    summary: str
+    """One sentence for report tables: what a return under this protocol means."""
+    search_worlds: int
+    """Worlds a search averages over when the task does not say."""
+    test_worlds: int = 100
+    """Held-out worlds the best program of a search is scored on."""
+    call_budget: int
+    """Calls per episode when the task does not say."""
+    call_budget_fixed: bool = False
+    """True when a task's call budget cannot be changed."""
+    reference_returns: Mapping[str, float] = {}
+    """Returns the protocol's paper reports, by task, shown beside the report tables (in the paper's order)."""
+
+    @abstractmethod
+    def task_names(self) -> tuple[str, ...]:
+        """Every task of the protocol, in the order tables list them."""
+
+    def grid_sizes(self, task: str) -> bool:
+        """Whether ``task`` runs on other grid sizes (``height``/``width``
+        options), hence whether the generalisation test applies to it."""
+        return False
+
+    @abstractmethod
+    def evaluator(self, task: str, call_budget: int | None = None, worlds: EvaluationWorlds | None = None,
+                  **task_options: Any) -> Evaluator:
+        """An evaluator of ``task`` with ``call_budget`` calls per episode
+        (None: the task's own) on ``worlds``; ``ValueError`` for an unknown
+        task or a setting the protocol lacks."""
+
+    @abstractmethod
+    def gym_ids(self) -> dict[str, str]:
+        """Gymnasium environment id of every task."""
+
+    @abstractmethod
+    def register_gym_envs(self) -> None:
+        """Register the environments of :meth:`gym_ids` with Gymnasium."""
+
+    def __repr__(self) -> str:
+        return f"<protocol {self.name}>"

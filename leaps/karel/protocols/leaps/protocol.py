@@ -1,0 +1,69 @@
+"""The LEAPS protocol as an :class:`EvaluationProtocol`: the six tasks,
+worlds drawn at random from the search seed, any grid size, a call budget
+per task (220 by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from leaps.karel.interpreter import DEFAULT_BUDGET
+from leaps.karel.protocols.base import EvaluationProtocol, EvaluationWorlds
+from leaps.karel.protocols.leaps.evaluation import DEFAULT_NUM_WORLDS, TaskEvaluator
+from leaps.karel.protocols.leaps.gym_env import env_id
+from leaps.karel.protocols.leaps.registry import TASKS, get_task, task_names
+
+TEST_WORLDS_STREAM = 0x7E57
+"""Spawn key of the generator that draws held-out worlds: with it the
+stream differs from ``default_rng(seed)``, which draws a search's worlds,
+for every search seed."""
+PUBLISHED_RETURNS = {
+    "stairclimber": 1.00,
+    "fourcorner": 0.45,
+    "topoff": 0.81,
+    "maze": 1.00,
+    "cleanhouse": 0.18,
+    "harvester": 0.45,
+}
+"""Mean return over 5 seeds reported by LEAPS (NeurIPS 2021), in its table's order."""
+
+
+def world_generator(worlds: EvaluationWorlds) -> np.random.Generator:
+    """Search worlds come from ``default_rng(seed)``, held-out ones from the
+    same seed with the TEST_WORLDS_STREAM spawn key."""
+    if worlds.held_out:
+        return np.random.default_rng(np.random.SeedSequence(worlds.seed, spawn_key=(TEST_WORLDS_STREAM,)))
+    return np.random.default_rng(worlds.seed)
+
+
+class LeapsProtocol(EvaluationProtocol):
+    name = "leaps"
+    summary = ("LEAPS protocol (KAREL_SPEC.md): returns 0..1 after the program's last action, on random worlds "
+               "drawn from the search seed (10 by default)")
+    search_worlds = DEFAULT_NUM_WORLDS
+    call_budget = DEFAULT_BUDGET
+    reference_returns = PUBLISHED_RETURNS
+
+    def task_names(self) -> tuple[str, ...]:
+        return task_names()
+
+    def grid_sizes(self, task: str) -> bool:
+        return not TASKS.get(task).fixed_size
+
+    def evaluator(self, task: str, call_budget: int | None = None, worlds: EvaluationWorlds | None = None,
+                  **task_options: Any) -> TaskEvaluator:
+        worlds = worlds or EvaluationWorlds()
+        count = worlds.count or (self.test_worlds if worlds.held_out else self.search_worlds)
+        bound = get_task(task, call_budget=call_budget, **task_options)
+        return TaskEvaluator(bound, worlds=bound.initial_worlds(count, world_generator(worlds)))
+
+    def gym_ids(self) -> dict[str, str]:
+        return {name: env_id(get_task(name)) for name in task_names()}
+
+    def register_gym_envs(self) -> None:
+        for name, gym_id in self.gym_ids().items():
+            if gym_id not in gym.registry:
+                gym.register(id=gym_id, entry_point="leaps.karel.protocols.leaps.gym_env:KarelTaskEnv",
+                             kwargs={"task": name}, max_episode_steps=get_task(name).call_budget)
