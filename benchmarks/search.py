@@ -1,6 +1,6 @@
 """Search speed on this machine: CEM iterations/s and program evaluations/s
 (population 64, Harvester, a 256-d model with random weights, CPU), and
-hill climbing's evaluations/s.
+hill climbing's evaluations/s in program space.
 
     python benchmarks/search.py [--iterations 20] [--threads 1]
 """
@@ -12,10 +12,9 @@ import time
 
 import torch
 
-from leaps.karel.tasks import TaskEvaluator
+from leaps.karel import protocols
 from leaps.models import LeapsModule
-from leaps.search.cem import CEMConfig, run_cem
-from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
+from leaps.search import CEM, HillClimbing, LatentSpace, ProgramSpace, search
 
 
 def main() -> None:
@@ -25,19 +24,18 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    vae = LeapsModule().vae.eval()
-    cfg = CEMConfig(population_size=64, sigma=0.5, init_type="normal", max_iterations=args.iterations,
-                    converge_iterations=args.iterations + 1)
-    run_cem(vae, TaskEvaluator("harvester"), CEMConfig(population_size=4, max_iterations=1), seed=0)  # warm-up
-    evaluator = TaskEvaluator("harvester")
+    space = LatentSpace(LeapsModule().vae.eval())
+    harvester = protocols.get("leaps").evaluator("harvester")
+    cem = CEM(population_size=64, sigma=0.5, init_type="normal", max_iterations=args.iterations,
+              converge_iterations=args.iterations + 1)
+    search(CEM(population_size=4, max_iterations=1), space, harvester, eval_budget=5, seed=0)  # warm-up
     start = time.perf_counter()
-    result = run_cem(vae, evaluator, cfg, seed=0)
+    result = search(cem, space, harvester, eval_budget=cem.worst_case_evaluations(), seed=0)
     elapsed = time.perf_counter() - start
-    print(f"CEM (population 64, Harvester, latent {vae.latent_dim}): {result.iterations / elapsed:.2f} iterations/s, "
+    print(f"CEM (population 64, Harvester, latent {space.dim}): {result.iterations / elapsed:.2f} iterations/s, "
           f"{result.evaluations / elapsed:,.0f} program evaluations/s ({args.threads} torch threads)")
-    evaluator = TaskEvaluator("harvester")
     start = time.perf_counter()
-    result = run_hill_climbing(evaluator, HillClimbingConfig(neighbours=250, budget=20_000), seed=0)
+    result = search(HillClimbing(neighbours=250), ProgramSpace(), harvester, eval_budget=20_000, seed=0)
     elapsed = time.perf_counter() - start
     print(f"hill climbing (250 neighbours, Harvester): {result.evaluations / elapsed:,.0f} program evaluations/s")
 

@@ -1,9 +1,10 @@
 """Task evaluation throughput under both protocols: program evaluations per
 second for random programs, from program text (parse + compile + episodes) and
 from already parsed ``Program`` objects. One evaluation = one program on the
-task's initial worlds (10 under ``leaps``, 16 under ``carvalho2024``).
+task's initial worlds (10 under ``leaps``, 16 under ``carvalho2024``; every
+protocol of the registry in leaps.karel.protocols).
 
-    python benchmarks/tasks.py [--protocol leaps|carvalho2024|both] [--programs 2000] [--repeats 3]
+    python benchmarks/tasks.py [--protocol leaps|carvalho2024|all] [--programs 2000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -14,29 +15,25 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from leaps.karel import dsl
+from leaps.karel import dsl, protocols
 from leaps.karel.program_generator import ProgramGenerator
-from leaps.karel.protocols import carvalho2024
-from leaps.karel.tasks import TASK_NAMES, TaskEvaluator
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--protocol", choices=("leaps", "carvalho2024", "both"), default="both")
+    parser.add_argument("--protocol", choices=(*protocols.names(), "all"), default="all")
     parser.add_argument("--programs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0, help="seed of the random programs")
     args = parser.parse_args()
     programs = ProgramGenerator().sample_many(args.programs, np.random.default_rng(args.seed))
     texts = [dsl.to_text(p) for p in programs]
-    if args.protocol in ("leaps", "both"):
-        print(f"protocol=leaps: {args.programs} random programs x 10 worlds, best of {args.repeats}")
-        _table({name: TaskEvaluator(name, n_worlds=10, seed=0).evaluate for name in TASK_NAMES},
-               programs, texts, args.repeats)
-    if args.protocol in ("carvalho2024", "both"):
-        print(f"protocol=carvalho2024: {args.programs} random programs x 16 worlds, best of {args.repeats}")
-        _table({name: carvalho2024.Evaluator(name).evaluate for name in carvalho2024.TASK_NAMES},
-               programs, texts, args.repeats)
+    for name in protocols.names() if args.protocol == "all" else (args.protocol,):
+        protocol = protocols.get(name)
+        print(f"protocol={name}: {args.programs} random programs x {protocol.search_worlds} worlds, "
+              f"best of {args.repeats}")
+        _table({task: protocol.evaluator(task).evaluate for task in protocol.task_names()}, programs, texts,
+               args.repeats)
 
 
 def _table(evaluators: dict[str, Callable], programs: Sequence, texts: Sequence[str], repeats: int) -> None:

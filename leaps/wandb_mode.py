@@ -10,7 +10,8 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-MODES = ("offline", "online", "disabled")
+from leaps.loggers import WANDB_MODES
+
 PROBE_TIMEOUT_S = 3.0
 DEFAULT_BASE_URL = "https://api.wandb.ai"
 
@@ -42,8 +43,8 @@ def resolve_mode(mode: str | None, timeout: float = PROBE_TIMEOUT_S) -> str:
     """The W&B mode to use: ``mode`` itself, except that ``online`` becomes
     ``offline`` (saying so) when the server cannot be reached."""
     mode = mode or "offline"
-    if mode not in MODES:
-        raise ValueError(f"logger.mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode not in WANDB_MODES:
+        raise ValueError(f"logger.mode must be one of {', '.join(WANDB_MODES)}, got {mode!r}")
     if mode == "online" and not server_reachable(timeout=timeout):
         url = os.environ.get("WANDB_BASE_URL") or DEFAULT_BASE_URL
         print(f"W&B server {url} not reachable within {timeout:.0f} s: logging offline; upload later with `wandb sync`")

@@ -107,28 +107,41 @@ def files(tmp_path_factory):
 SEARCH_CASES = [
     (["task=harvestr"], "did you mean task=harvester?"),
     (["searcher=nosuch"], "unknown searcher 'nosuch'"),
-    (["model=nosuch"], "unknown model 'nosuch'; choose one of: leaps"),
+    (["model=nosuch"], "no model file or shipped model named 'nosuch'; shipped models: leaps"),
     (["searcher=given"], "searcher=given needs a program"),
     (["searcher=given", "searcher.program='DEF run m( move'"], "expected `m)`"),
     (["searcher=given", "searcher.program='DEF run m( WHILE c( frontIsClear c) w( move m)'"],
      "token 9 `m)`: expected a statement or `w)`"),
-    (["searcher=cem", "searcher.population_size=-1"], "searcher.population_size must be >= 1"),
+    (["searcher=cem", "searcher.population_size=-1"], "searcher=cem: population_size must be >= 1"),
     (["searcher=cem", "searcher.elitism_rate=0"], "elitism_rate must be in (0, 1]"),
     (["searcher=cem", "searcher.elitism_rate=1.5"], "elitism_rate must be in (0, 1]"),
     (["searcher=cem", "searcher.sigma=-0.1"], "sigma"),
-    (["searcher=cem", "searcher.restart_after=0"], "searcher.restart_after (or null: no restarts) must be >= 1"),
-    (["searcher=cem", "searcher.restart_after=often"], "searcher.restart_after (or null: no restarts) must be an"),
+    (["searcher=cem", "searcher.restart_after=0"], "restart_after must be >= 1 or null (no restarts)"),
+    (["searcher=cem", "searcher.restart_after=often"], "searcher.restart_after must be an integer or null"),
+    (["searcher=cem", "+searcher.nosuch=1"], "searcher=cem has no setting 'nosuch'"),
     (["searcher=random", "task=maze", "task.height=3"], "needs a grid of at least 4x4"),
     (["searcher=random", "task=cleanhouse", "task.height=20"], "fixed"),
-    (["searcher=random", "budget=-5"], "budget must be >= 1"),
+    (["searcher=random", "eval_budget=-5"], "eval_budget must be >= 1"),
+    (["searcher=random", "budget=50"], "budget: renamed to eval_budget"),
+    (["searcher=random", "+budget=50"], "budget: renamed to eval_budget"),
+    (["searcher=cem", "model_path=leaps"], "model_path: renamed: give the model as model=PATH"),
+    (["searcher=random", "generalisation.budget=500"], "renamed to generalisation.call_budget"),
+    (["model.vae.latent_dim=64"], "model.vae.latent_dim: a setting of train.py (stage 1), not of search.py: a "
+                                  "search takes the model's hyperparameters from its config.json"),
+    (["trainer.max_epochs=3"], "trainer.max_epochs: a setting of train.py"),
+    (["searcher=cem", "space=program"], "searcher=cem needs vectors to perturb and average, which space=program "
+                                        "does not provide; use space=latent"),
+    (["searcher=random", "model=leapsp"], "space=program uses no model"),
+    (["searcher=random", "test_worlds=0"], "test_worlds must be >= 1"),
+    (["searcher=hill_climbing", "space=latent", "space.neighbour_sigma=0"], "space.neighbour_sigma must be > 0"),
     (["searcher=random", "task.n_worlds=0"], "n_worlds"),
-    (["searcher=hill_climbing", "searcher.neighbours=0"], "searcher.neighbours must be >= 1"),
-    (["searcher=random", "searcher.batch_size=-1"], "searcher.batch_size must be >= 1"),
+    (["searcher=hill_climbing", "searcher.neighbours=0"], "neighbours must be >= 1"),
+    (["searcher=random", "searcher.batch_size=-1"], "batch_size must be >= 1"),
     (["searcher=random", "generalisation.sizes=[[2,2]]"], "generalisation.sizes"),
     (["searcher=random", "seed=abc"], "seed must be an integer"),
     (["searcher=random", "save_interval=0"], "save_interval must be >= 1"),
     (["searcher=random", "logger=wandb", "logger.mode=bogus"], "logger.mode must be one of"),
-    (["searcher=cem", "task=maze", "model={files}/nowhere/model"], "searcher=cem needs a stage-1 model"),
+    (["searcher=cem", "task=maze", "model={files}/nowhere/model"], "space=latent needs a stage-1 model"),
     (["searcher=cem", "task=maze", "model={files}/truncated_model"], "cannot load model"),
     (["searcher=cem", "task=maze", "model={files}/mismatched_model"], "do not match"),
     (["searcher=cem", "task=maze", "model={files}/truncated.ckpt"], "cannot load model"),
@@ -141,8 +154,8 @@ SEARCH_CASES = [
 def test_search_bad_input(files, tmp_path, args, message):
     run_dir = tmp_path / "run"
     args = [a.format(files=files) for a in args]
-    if not any(a.startswith(("budget=", "logger=")) for a in args):
-        args += ["budget=20", "logger=none"]
+    if not any(a.startswith(("eval_budget=", "logger=")) for a in args):
+        args += ["eval_budget=20", "logger=none"]
     code, text = run_entry(str(ROOT / "search.py"), [*args, "progress=false", f"hydra.run.dir={run_dir}"])
     assert_clean_failure(code, text, message)
     assert leftovers(run_dir) == []  # no results, state, metrics or W&B run
@@ -153,7 +166,7 @@ def test_search_corrupt_resume_state(tmp_path):
     run_dir = tmp_path / "run"
     (run_dir).mkdir()
     (run_dir / "search_state.json").write_text('{"iteration": 3, "trunc')
-    code, text = run_entry(str(ROOT / "search.py"), ["searcher=random", "budget=20", "resume=true", "logger=none",
+    code, text = run_entry(str(ROOT / "search.py"), ["searcher=random", "eval_budget=20", "resume=true", "logger=none",
                                                      "progress=false", f"hydra.run.dir={run_dir}"])
     assert_clean_failure(code, text, "delete it to start the search afresh")
     assert not (run_dir / "results.json").exists()
@@ -228,14 +241,28 @@ def test_generate_bad_input(tmp_path, args, message):
     assert list(tmp_path.iterdir()) == []  # no file, finished-looking or temporary
 
 
+def test_search_state_of_another_version(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "search_state.json").write_text('{"iteration": 3, "rng": {}}')  # an older layout
+    code, text = run_entry(str(ROOT / "search.py"), ["searcher=random", "eval_budget=20", "resume=true", "logger=none",
+                                                     "progress=false", f"hydra.run.dir={run_dir}"])
+    assert_clean_failure(code, text, "delete it to start the search afresh")
+    assert not (run_dir / "results.json").exists()
+
+
 @pytest.mark.parametrize(("command", "message"), [
     (["search.py", "searcher=cem", "searcher.elitism_rate=1.5", "logger=none"], "elitism_rate must be in (0, 1]"),
+    (["-m", "leaps.search", "searcher=random", "budget=5", "logger=none"], "budget: renamed to eval_budget"),
+    (["-m", "leaps.train", "model=leapz", "logger=none"], "did you mean model=leaps?"),
     (["train.py", "model=leapz", "logger=none"], "did you mean model=leaps?"),
     (["-m", "leaps.data.generate", "num_programs=-3"], "num_programs must be >= 1"),
 ])
 def test_real_exit_status_and_one_line_on_stderr(tmp_path, command, message):
     if command[0].endswith(".py"):
-        command = [str(ROOT / command[0]), *command[1:], f"hydra.run.dir={tmp_path / 'run'}"]
+        command = [str(ROOT / command[0]), *command[1:]]
+    if command[0] != "-m" or command[1] != "leaps.data.generate":
+        command = [*command, f"hydra.run.dir={tmp_path / 'run'}"]
     proc = subprocess.run([sys.executable, *command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.strip()]

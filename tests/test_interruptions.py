@@ -92,7 +92,7 @@ def test_interrupted_training_resumes_and_continues_the_step_count(tmp_path, sig
     assert not (resumed / "checkpoints" / "interrupted.ckpt").exists()
 
 
-SEARCH = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "budget=6000", "logger=none",
+SEARCH = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "eval_budget=6000", "logger=none",
           "progress=false", "gif=false", "save_interval=1", "generalisation.sizes=[]"]
 
 

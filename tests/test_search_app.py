@@ -19,7 +19,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("searcher", ["random", "hill_climbing"])
 def test_search_writes_results_program_and_gif(tmp_path, searcher):
     out = tmp_path / "run"
-    proc = run("task=harvester", f"searcher={searcher}", "budget=300", "logger=csv", "progress=false",
+    proc = run("task=harvester", f"searcher={searcher}", "eval_budget=300", "logger=csv", "progress=false",
                f"hydra.run.dir={out}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "best return" in proc.stdout
@@ -27,16 +27,18 @@ def test_search_writes_results_program_and_gif(tmp_path, searcher):
     assert results["searcher"] == searcher and results["evaluations"] <= 300
     assert 0 <= results["best_return"] <= 1
     assert results["best_raw_return"] == pytest.approx(results["best_return"] + 0.1)
+    assert 0 <= results["test_return"] <= 1 and results["test_worlds"] == 100 and results["space"] == "program"
+    assert "test return" in proc.stdout
     assert results["best_program"] in (out / "best_program.txt").read_text()
     assert Image.open(out / "best_program.gif").n_frames >= 1
     assert (out / "metrics.csv").read_text().startswith("iteration,")
 
 
 def test_multirun_inclusive_seed_range_and_report(tmp_path):
-    proc = run("task=maze", "searcher=random", "budget=64", "logger=none", "progress=false", "gif=false",
+    proc = run("task=maze", "searcher=random", "eval_budget=64", "logger=none", "progress=false", "gif=false",
                "-m", "seed=0..2", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    seeds = sorted(p.name for p in (tmp_path / "sweep" / "maze" / "random").iterdir())
+    seeds = sorted(p.name for p in (tmp_path / "sweep" / "maze" / "random" / "program").iterdir())
     assert seeds == ["seed0", "seed1", "seed2"]
     report = subprocess.run([sys.executable, "-m", "leaps.report", str(tmp_path / "sweep")], capture_output=True,
                             text=True, cwd=ROOT)
@@ -45,9 +47,9 @@ def test_multirun_inclusive_seed_range_and_report(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["task=nosuch"], "nosuch"),
-    (["searcher=cem", "task=maze", "model=/no/such/model"], "searcher=cem needs a stage-1 model"),
+    (["searcher=cem", "task=maze", "model=/no/such/model"], "space=latent needs a stage-1 model"),
     (["searcher=cem", "task=maze", "model=nosuchmodel"], "nosuchmodel"),
-    (["searcher=random", "budget=0"], "budget must be >= 1"),
+    (["searcher=random", "eval_budget=0"], "eval_budget must be >= 1"),
     (["searcher=cem", "task=maze", "torch_threads=0"], "torch_threads must be >= 1"),
     (["searcher=random", "task=maze", "numba_threads=0"], "numba_threads must be >= 1"),
     (["searcher=random", "task.n_worlds=0"], "n_worlds"),
@@ -66,8 +68,8 @@ def test_given_program_is_scored_with_generalisation(tmp_path):
 
     out = tmp_path / "given"
     proc = run("task=maze", "searcher=given", f"searcher.program='{SOLUTIONS['maze']}'", "logger=none",
-               "progress=false", "generalisation.sizes=[[12,12]]", "generalisation.budget=5000", f"hydra.run.dir={out}",
-               cwd=tmp_path)
+               "progress=false", "generalisation.sizes=[[12,12]]", "generalisation.call_budget=5000",
+               f"hydra.run.dir={out}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     results = json.loads((out / "results.json").read_text())
     assert results["best_return"] == 1.0 and results["evaluations"] == 1
@@ -96,14 +98,14 @@ def test_task_call_budget_raises_the_calls_per_episode(tmp_path):
 def test_sweeps_through_hydra_launchers(tmp_path, launcher):
     sweep = tmp_path / "sweep"
     extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else ["hydra.launcher.timeout_min=5"]
-    proc = run("task=maze", "searcher=random", "budget=32", "logger=none", "progress=false", "gif=false",
+    proc = run("task=maze", "searcher=random", "eval_budget=32", "logger=none", "progress=false", "gif=false",
                f"hydra/launcher={launcher}", *extra, "-m", "seed=0..1", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(list(sweep.rglob("results.json"))) == 2
 
 
 def test_report_plot(tmp_path):
-    proc = run("task=maze", "searcher=random", "budget=64", "logger=none", "progress=false", "gif=false",
+    proc = run("task=maze", "searcher=random", "eval_budget=64", "logger=none", "progress=false", "gif=false",
                "-m", "seed=0..1", f"hydra.sweep.dir={tmp_path / 's'}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     report = subprocess.run([sys.executable, "-m", "leaps.report", str(tmp_path / "s"), "--out",
@@ -117,7 +119,7 @@ def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path):
     import signal
     import time
 
-    common = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "budget=6000", "logger=none",
+    common = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "eval_budget=6000", "logger=none",
               "progress=false", "gif=false", "save_interval=1", "generalisation.sizes=[]"]
     full = run(*common, f"hydra.run.dir={tmp_path / 'full'}", cwd=tmp_path)
     assert full.returncode == 0, full.stderr
@@ -152,7 +154,7 @@ def test_cem_with_an_exported_model_path(tmp_path):
                "progress=false", f"hydra.run.dir={out}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     results = json.loads((out / "results.json").read_text())
-    assert results["model"] == str(model_dir) and results["iterations"] == 3
+    assert results["model"] == str(model_dir) and results["iterations"] == 3 and results["space"] == "latent"
     assert results["evaluations"] == 3 * (16 + 1)  # maze: population 16, plus the mean's program
     assert results["config"]["searcher"]["init_type"] == "ones" and results["config"]["searcher"]["sigma"] == 0.1
     assert (out / "metrics.csv").read_text().count("\n") == 1 + 3
@@ -162,7 +164,7 @@ def test_cem_with_an_exported_model_path(tmp_path):
 def test_carvalho2024_protocol_sweep_and_report(tmp_path):
     sweep = tmp_path / "sweep"
     proc = run("protocol=carvalho2024", "task=snake,seeder", "searcher=hill_climbing", "searcher.neighbours=30",
-               "budget=90", "logger=none", "progress=false", "gif=false", "-m", "seed=0..1",
+               "eval_budget=90", "logger=none", "progress=false", "gif=false", "-m", "seed=0..1",
                f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     results = [json.loads(p.read_text()) for p in sorted(sweep.rglob("results.json"))]
@@ -181,9 +183,36 @@ def test_unknown_protocol_names_the_known_ones(tmp_path):
 
 def test_a_sweep_over_both_protocols_keeps_the_runs_apart(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run("protocol=leaps,carvalho2024", "task=maze", "searcher=random", "budget=20", "logger=none",
+    proc = run("protocol=leaps,carvalho2024", "task=maze", "searcher=random", "eval_budget=20", "logger=none",
                "progress=false", "gif=false", f"hydra.sweep.dir={sweep}", "-m", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    leaps_run = json.loads((sweep / "maze" / "random" / "seed0" / "results.json").read_text())
-    other = json.loads((sweep / "carvalho2024" / "maze" / "random" / "seed0" / "results.json").read_text())
+    leaps_run = json.loads((sweep / "maze" / "random" / "program" / "seed0" / "results.json").read_text())
+    other = json.loads((sweep / "carvalho2024" / "maze" / "random" / "program" / "seed0" / "results.json").read_text())
     assert (leaps_run["protocol"], other["protocol"]) == ("leaps", "carvalho2024")
+
+
+def test_hill_climbing_in_a_latent_space_and_cem_in_program_space(tmp_path):
+    """Every method runs in every space that provides what it needs; CEM
+    needs vectors, which program space lacks, and says so in one line."""
+    out = tmp_path / "hc"
+    proc = run("searcher=hill_climbing", "space=latent", "model=leaps", "task=maze", "searcher.neighbours=20",
+               "eval_budget=60", "logger=none", "progress=false", "gif=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert (results["searcher"], results["space"], results["model"]) == ("hill_climbing", "latent", "leaps")
+    assert results["evaluations"] <= 60 and 0 <= results["best_return"] <= 1
+    bad = run("searcher=cem", "space=program", "task=maze", "logger=none", f"hydra.run.dir={tmp_path / 'cem'}",
+              cwd=tmp_path)
+    lines = [line for line in bad.stderr.splitlines() if line.strip()]
+    assert bad.returncode == 1 and len(lines) == 1
+    assert lines[0] == ("error: searcher=cem needs vectors to perturb and average, which space=program does not "
+                        "provide; use space=latent")
+
+
+def test_python_m_entry_point_runs_from_any_directory(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "leaps.search", "task=maze", "searcher=random", "eval_budget=32",
+                           "logger=none", "progress=false", "gif=false", f"hydra.run.dir={out}"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "results.json").read_text())["evaluations"] == 32

@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
+from leaps import config_dir
 from leaps.data.demonstrations import select_covering
 from leaps.data.format import DatasetError, ProgramDataset, write_dataset
 from leaps.karel import dsl
@@ -42,8 +43,7 @@ MAX_MISSES = 20_000
 too few programs are reported (instead of looping for ever)."""
 MAX_EMPTY_ROUNDS = 50
 """Rounds in a row in which no program got its demonstrations, likewise."""
-CONF_ROOT = Path(__file__).resolve().parents[2] / "conf"
-CONF_DIR = CONF_ROOT / "data"
+CONF_DIR = config_dir() / "data"
 
 
 @dataclass
@@ -271,25 +271,21 @@ def _qualify_overrides(argv: list[str]) -> list[str]:
     return out
 
 
+def generate_app(cfg: DictConfig) -> None:
+    if cfg.data.name != "karel":
+        sys.exit(f"error: data={cfg.data.name} is read, not generated; use data=karel")
+    try:
+        generate_dataset(cfg.data)
+    except (ValueError, OSError, OmegaConfBaseException) as err:
+        sys.exit(f"error: {err}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted: nothing was written; run the same command again to generate the dataset")
+
+
 def main() -> None:
-    import hydra
+    from leaps.cli import run_hydra_app
 
-    @hydra.main(config_path=str(CONF_ROOT), config_name="generate", version_base="1.3")
-    def app(cfg: DictConfig) -> None:
-        if cfg.data.name != "karel":
-            sys.exit(f"error: data={cfg.data.name} is read, not generated; use data=karel")
-        try:
-            generate_dataset(cfg.data)
-        except (ValueError, OSError, OmegaConfBaseException) as err:
-            sys.exit(f"error: {err}")
-        except KeyboardInterrupt:
-            sys.exit("interrupted: nothing was written; run the same command again to generate the dataset")
-
-    from leaps.search.ranges import check_choices
-
-    sys.argv[1:] = _qualify_overrides(sys.argv[1:])
-    check_choices(sys.argv, CONF_ROOT)
-    app()
+    run_hydra_app(generate_app, "generate", lambda argv: argv[:1] + _qualify_overrides(argv[1:]))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,39 @@
-"""Stage 2: CEM over the latent program space, and program-space baselines."""
+"""Stage 2: search for a program that maximises a task's return.
 
-from leaps.search.base import IterationReport, SearchResult
-from leaps.search.cem import CEMConfig, run_cem
-from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
-from leaps.search.random_search import RandomSearchConfig, run_random_search
+A search is a method (``methods/``: cem, hill_climbing, random, given) run
+in a space (``spaces/``: latent, a stage-1 model's embedding space; program,
+programs themselves) by one loop (``loop.search``) that counts evaluations
+against ``eval_budget`` (``evaluations.py``); ``runner.py`` builds one from a
+Hydra config and writes its files.
+"""
+
+from leaps.search.evaluations import Evaluations, Programs
+from leaps.search.loop import SpaceMismatch, search
+from leaps.search.methods import METHODS, SearchMethod
+from leaps.search.methods.cem import CEM
+from leaps.search.methods.given import GivenProgram
+from leaps.search.methods.hill_climbing import HillClimbing
+from leaps.search.methods.random import RandomSearch
+from leaps.search.results import IterationReport, SearchResult
+from leaps.search.spaces import SPACES, SearchSpace
+from leaps.search.spaces.latent import LatentSpace
+from leaps.search.spaces.program import ProgramSpace
 
 __all__ = [
-    "CEMConfig",
-    "HillClimbingConfig",
+    "CEM",
+    "METHODS",
+    "SPACES",
+    "Evaluations",
+    "GivenProgram",
+    "HillClimbing",
     "IterationReport",
-    "RandomSearchConfig",
+    "LatentSpace",
+    "ProgramSpace",
+    "Programs",
+    "RandomSearch",
+    "SearchMethod",
     "SearchResult",
-    "run_cem",
-    "run_hill_climbing",
-    "run_random_search",
+    "SearchSpace",
+    "SpaceMismatch",
+    "search",
 ]

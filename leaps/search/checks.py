@@ -1,20 +1,26 @@
 """Up-front checks of a search config: every value a user may get wrong is
-refused before the run writes anything (no W&B run, no state file, no model
-loaded), with one message naming the setting."""
+refused before the run writes anything (no W&B run, no state file), with
+one message naming the setting. Method and space settings are checked by
+their own ``from_config``; the runner builds both before writing."""
 
 from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
-from leaps.karel import dsl
-from leaps.karel.tasks import get_task
-from leaps.search.protocols import has_generalisation
+from leaps import config_dir
+from leaps.karel.protocols.base import EvaluationWorlds
+from leaps.loggers import check_logger
+from leaps.search.evaluators import GRID_KEYS, protocol_of, search_evaluator
 
-LOGGER_KINDS = ("wandb", "csv", "none")
-WANDB_MODES = ("offline", "online", "disabled")
+RENAMED_KEYS = {
+    "budget": "renamed to eval_budget (program evaluations per search; task.call_budget is calls per episode)",
+    "model_path": "renamed: give the model as model=PATH (or model=NAME for a shipped one)",
+    "generalisation.budget": "renamed to generalisation.call_budget (calls per episode on the larger grids)",
+}
+"""Old spellings of search settings, each with what replaced it."""
 
 
-def _int(value: object, key: str, minimum: int | None = None) -> int:
+def integer(value: object, key: str, minimum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{key} must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
@@ -22,77 +28,66 @@ def _int(value: object, key: str, minimum: int | None = None) -> int:
     return value
 
 
+def _config_keys(name: str) -> set[str]:
+    """A primary config's top-level keys and config groups (not what they compose)."""
+    cfg = OmegaConf.load(config_dir() / f"{name}.yaml")
+    keys = {str(k) for k in cfg if k != "defaults"}
+    for entry in cfg.get("defaults", []):
+        if isinstance(entry, str) and entry != "_self_":
+            keys.add(entry)
+        elif OmegaConf.is_dict(entry) or isinstance(entry, dict):
+            keys.update(str(k).split("@")[0].removeprefix("override ") for k in entry)
+    return keys
+
+
+def training_only_keys() -> dict[str, str]:
+    """Keys of train.py's config that search.py does not have, each with the
+    line that refuses it on the search command line (``model.vae.latent_dim=64``
+    would otherwise be ignored: a search reads a model's hyperparameters from
+    the model's config.json)."""
+    keys = sorted(_config_keys("train") - _config_keys("search"))
+    message = "a setting of train.py (stage 1), not of search.py"
+    refused = {key: message for key in keys}
+    if "model" in refused:  # search.py's model=NAME|PATH is a name; its sub-keys are training settings
+        refused["model"] = (f"{message}: a search takes the model's hyperparameters from its config.json; "
+                            "choose the model with model=NAME|PATH")
+    return refused
+
+
 def check_search_config(cfg: DictConfig) -> None:
     """Raise ``ValueError`` naming the first impossible setting."""
-    _int(cfg.get("seed"), "seed")
-    if cfg.get("budget") is not None:
-        _int(cfg.budget, "budget", 1)
-    _int(cfg.get("save_interval", 10), "save_interval", 1)
-    if cfg.get("torch_threads") is not None:
-        _int(cfg.torch_threads, "torch_threads", 1)
-    if cfg.get("numba_threads") is not None:
-        _int(cfg.numba_threads, "numba_threads", 1)
-    _check_searcher(cfg)
-    _check_logger(cfg.get("logger") or {})
+    for key, message in RENAMED_KEYS.items():
+        if OmegaConf.select(cfg, key, default=None) is not None:
+            raise ValueError(f"{key}: {message}")
+    integer(cfg.get("seed"), "seed")
+    if cfg.get("eval_budget") is not None:
+        integer(cfg.eval_budget, "eval_budget", 1)
+    integer(cfg.get("test_worlds", 100), "test_worlds", 1)
+    integer(cfg.get("save_interval", 10), "save_interval", 1)
+    for key in ("torch_threads", "numba_threads"):
+        if cfg.get(key) is not None:
+            integer(cfg[key], key, 1)
+    if cfg.searcher.get("name") == "given" and OmegaConf.is_missing(cfg.searcher, "program"):
+        raise ValueError("searcher=given needs a program: add searcher.program='DEF run m( ... m)'")
+    check_logger(cfg.get("logger") or {})
+    search_evaluator(cfg)  # the protocol has the task and its settings
     _check_generalisation(cfg)
-
-
-def _check_searcher(cfg: DictConfig) -> None:
-    searcher = cfg.searcher
-    name = searcher.name
-    if name == "cem":
-        from leaps.search.cem import CEMConfig
-
-        fields = {k: searcher[k] for k in CEMConfig.__dataclass_fields__ if k in searcher}
-        for key in ("population_size", "max_iterations", "converge_iterations"):
-            if key in fields:
-                _int(fields[key], f"searcher.{key}", 1)
-        if fields.get("restart_after") is not None:
-            _int(fields["restart_after"], "searcher.restart_after (or null: no restarts)", 1)
-        try:
-            CEMConfig(**fields)
-        except ValueError as err:
-            raise ValueError(f"searcher=cem: {err}") from None
-    elif name == "hill_climbing":
-        _int(searcher.get("neighbours"), "searcher.neighbours", 1)
-    elif name == "random":
-        _int(searcher.get("batch_size"), "searcher.batch_size", 1)
-    elif name == "given":
-        if OmegaConf.is_missing(searcher, "program") or not str(searcher.program).strip():
-            raise ValueError("searcher=given needs a program: add searcher.program='DEF run m( ... m)'")
-        try:
-            dsl.parse(str(searcher.program), max_tokens=None)
-        except dsl.ProgramError as err:
-            raise ValueError(f"searcher.program is not a valid program: {err}") from None
-
-
-def _check_logger(logger: DictConfig | dict) -> None:
-    kind = logger.get("kind", "none")
-    if kind not in LOGGER_KINDS:
-        raise ValueError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
-    if kind == "wandb" and logger.get("mode", "offline") not in WANDB_MODES:
-        raise ValueError(f"logger.mode must be one of {', '.join(WANDB_MODES)}, got {logger.get('mode')!r}")
 
 
 def _check_generalisation(cfg: DictConfig) -> None:
     gen = cfg.get("generalisation") or {}
     if gen.get("n_worlds") is not None:
-        _int(gen.n_worlds, "generalisation.n_worlds", 1)
-    if gen.get("budget") is not None:
-        _int(gen.budget, "generalisation.budget", 1)
-    sizes = gen.get("sizes") or []
-    if not has_generalisation(cfg):
-        return  # skipped: the protocol's worlds are fixed
-    try:
-        task = get_task(str(cfg.task.name))
-    except ValueError:
-        return  # not a LEAPS task: the runner says so
-    for size in sizes:
+        integer(gen.n_worlds, "generalisation.n_worlds", 1)
+    if gen.get("call_budget") is not None:
+        integer(gen.call_budget, "generalisation.call_budget", 1)
+    protocol = protocol_of(cfg)
+    if not protocol.grid_sizes(str(cfg.task.name)):
+        return  # skipped: fixed worlds (carvalho2024) or a fixed-size task (CleanHouse)
+    for size in gen.get("sizes") or []:
         if len(size) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in size):
             raise ValueError(f"generalisation.sizes must be [height, width] pairs of integers, got {list(size)}")
-        if task.fixed_size:
-            continue  # skipped: a fixed-size task (CleanHouse) has no other grid sizes
         try:
-            get_task(task.name, height=size[0], width=size[1])
+            protocol.evaluator(str(cfg.task.name), worlds=EvaluationWorlds(count=1), **dict(zip(GRID_KEYS, size,
+                                                                                              strict=True)))
         except ValueError as err:
             raise ValueError(f"generalisation.sizes: {err}") from None

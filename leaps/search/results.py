@@ -1,27 +1,13 @@
-"""What every searcher shares: the budget unit, progress reports and the result."""
+"""What a search reports: a progress report per iteration, the best program
+so far, and the final result."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-
-from leaps.karel import dsl
-
-
-class Evaluator(Protocol):
-    """What a searcher needs of a task under any protocol (leaps.search.protocols):
-    ``evaluate`` returns per-program ``mean_return``, ``raw_return``,
-    ``per_world`` and ``best()``, and counts ``num_evaluations``."""
-
-    num_evaluations: int
-
-    @property
-    def max_return(self) -> float: ...
-
-    def evaluate(self, programs: Any) -> Any: ...
 
 
 def finite_mean(values: np.ndarray) -> float:
@@ -43,6 +29,10 @@ class IterationReport:
     best_program: str
     extra: dict = field(default_factory=dict)
 
+    def record(self) -> dict:
+        """The history entry (history.json): everything but the program text."""
+        return {k: v for k, v in self.__dict__.items() if k != "best_program"}
+
 
 @dataclass
 class SearchResult:
@@ -53,6 +43,7 @@ class SearchResult:
     evaluations: int
     converged: bool
     history: list[dict] = field(default_factory=list)
+    test_return: float | None = None  # the best program on held-out worlds, once the runner has scored it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +51,7 @@ class SearchResult:
 
 Callback = Callable[[IterationReport], None]
 Checkpoint = Callable[[dict], None]
-"""Receives a searcher's JSON-able state at the start of every iteration;
+"""Receives a search's JSON-able state at the start of every iteration;
 passing that state back as ``state=`` continues the search exactly."""
 
 
@@ -84,18 +75,3 @@ class BestTracker:
             self.program = programs[i]
             self.mean_return = float(result.mean_return[i])
             self.raw_return = float(result.raw_return[i])
-
-
-def ids_to_texts(ids: np.ndarray) -> list[str]:
-    """Decoder output (N, L) -> program text; ids past an unknown token are kept as text too."""
-    out = []
-    for row in ids:
-        try:
-            out.append(dsl.ids_to_text(row))
-        except dsl.ProgramError:
-            out.append(" ".join(str(int(i)) for i in dsl.strip_padding(row)))
-    return out
-
-
-def check_budget(evaluator: Evaluator, budget: int) -> bool:
-    return evaluator.num_evaluations < budget

@@ -10,10 +10,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from leaps.search.base import IterationReport
+from leaps.loggers import LOGGER_KINDS, check_logger
+from leaps.search.results import IterationReport
 
 
 class RunLogger:
+    """Logs nowhere (``logger=none``); the base of the others, which share its constructor."""
+
+    def __init__(self, cfg: Any = None, out_dir: Path | None = None, group: str = "", name: str = "",
+                 config: dict | None = None):
+        pass
+
     def log_iteration(self, report: IterationReport) -> None:
         pass
 
@@ -25,7 +32,7 @@ class RunLogger:
 
 
 class CsvLogger(RunLogger):
-    def __init__(self, out_dir: Path):
+    def __init__(self, cfg: Any, out_dir: Path, group: str = "", name: str = "", config: dict | None = None):
         self.path = out_dir / "metrics.csv"
         self._file = self.path.open("w", newline="")
         self._writer: csv.DictWriter | None = None
@@ -45,7 +52,7 @@ class CsvLogger(RunLogger):
 
 
 class WandbLogger(RunLogger):
-    def __init__(self, cfg: Any, out_dir: Path, group: str, name: str, config: dict):
+    def __init__(self, cfg: Any, out_dir: Path, group: str = "", name: str = "", config: dict | None = None):
         import wandb
 
         from leaps.wandb_mode import resolve_mode
@@ -80,9 +87,11 @@ class WandbLogger(RunLogger):
         for key, value in summary.items():
             self.run.summary[key] = value
         self.run.log({"best_program": wandb.Html(f"<pre>{summary.get('best_program_pretty', '')}</pre>")})
-        table = wandb.Table(columns=["task", "searcher", "seed", "return", "raw_return", "evaluations", "program"])
+        table = wandb.Table(columns=["task", "searcher", "seed", "return", "raw_return", "test_return", "evaluations",
+                                     "program"])
         table.add_data(summary.get("task"), summary.get("searcher"), summary.get("seed"), summary.get("best_return"),
-                       summary.get("best_raw_return"), summary.get("evaluations"), summary.get("best_program"))
+                       summary.get("best_raw_return"), summary.get("test_return"), summary.get("evaluations"),
+                       summary.get("best_program"))
         self.run.log({"best_programs": table})
         for key, path in media.items():
             if path.suffix == ".gif":
@@ -92,12 +101,10 @@ class WandbLogger(RunLogger):
         self.run.finish()
 
 
+LOGGERS: dict[str, type[RunLogger]] = {"wandb": WandbLogger, "csv": CsvLogger, "none": RunLogger}
+"""The search's logger for each kind of leaps.loggers."""
+assert set(LOGGERS) == set(LOGGER_KINDS)
+
+
 def make_logger(cfg: Any, out_dir: Path, group: str, name: str, config: dict) -> RunLogger:
-    kind = cfg.get("kind", "none")
-    if kind == "wandb":
-        return WandbLogger(cfg, out_dir, group, name, config)
-    if kind == "csv":
-        return CsvLogger(out_dir)
-    if kind == "none":
-        return RunLogger()
-    raise ValueError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
+    return LOGGERS[check_logger(cfg)](cfg, out_dir, group, name, config)

@@ -18,10 +18,8 @@ from leaps.karel.protocols.carvalho2024 import engine
 from leaps.karel.protocols.carvalho2024.evaluation import INVALID_RETURN, Evaluator
 from leaps.karel.protocols.carvalho2024.registry import TASK_NAMES as P2_TASKS
 from leaps.karel.tasks import TaskEvaluator, task_names
-from leaps.search.cem import CEMConfig, run_cem
-from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
-from leaps.search.mutation import Mutator
-from leaps.search.random_search import RandomSearchConfig, run_random_search
+from leaps.search import CEM, HillClimbing, LatentSpace, ProgramSpace, RandomSearch, search
+from leaps.search.spaces.mutation import Mutator
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +61,6 @@ def check_leaps_tasks(corpus: list, n_worlds: int) -> None:
     for name in task_names():
         evaluator = TaskEvaluator(name, n_worlds=n_worlds, seed=0)
         result = evaluator.evaluate(corpus, trajectories=True)
-        assert evaluator.num_evaluations == len(corpus)
         assert result.per_world.shape == (len(corpus), n_worlds)
         assert np.isfinite(result.per_world).all()
         assert (result.mean_return <= evaluator.max_return + 1e-9).all()
@@ -72,14 +69,14 @@ def check_leaps_tasks(corpus: list, n_worlds: int) -> None:
         assert (result.mean_return >= (-8.0 if name == "harvester" else -1e-9)).all(), name
         assert (result.per_world[~result.valid] == 0).all()
         # the call budget bounds every episode: never more actions than calls
-        assert result.lengths.max() <= evaluator.task.budget, name
+        assert result.lengths.max() <= evaluator.task.call_budget, name
 
 
 def check_second_protocol(corpus: list) -> None:
     for name in P2_TASKS:
         evaluator = Evaluator(name)
         result = evaluator.evaluate(corpus)
-        assert evaluator.num_evaluations == len(corpus)
+        assert len(result) == len(corpus)
         ok = result.valid
         assert (result.mean_return[~ok] == INVALID_RETURN).all()
         assert np.isfinite(result.per_world[ok]).all()
@@ -102,17 +99,21 @@ class RandomIdsDecoder:
 
 
 def check_searchers(budget: int) -> None:
+    """Every method in every space it runs in, on every LEAPS task: the
+    evaluations stay within the budget (the search layer counts them)."""
+    latent = LatentSpace(RandomIdsDecoder())
+    runs = {
+        "random": (RandomSearch(batch_size=37), ProgramSpace()),
+        "hill_climbing": (HillClimbing(neighbours=23), ProgramSpace()),
+        "random (latent)": (RandomSearch(batch_size=37), latent),
+        "hill_climbing (latent)": (HillClimbing(neighbours=23), latent),
+        "cem": (CEM(population_size=19, max_iterations=1000), latent),
+    }
     for name in task_names():
-        runs = {
-            "random": lambda ev: run_random_search(ev, RandomSearchConfig(batch_size=37, budget=budget), seed=1),
-            "hill_climbing": lambda ev: run_hill_climbing(ev, HillClimbingConfig(neighbours=23, budget=budget), 1),
-            "cem": lambda ev: run_cem(RandomIdsDecoder(), ev, CEMConfig(population_size=19, max_iterations=1000), 1,
-                                      budget=budget),
-        }
-        for searcher, run in runs.items():
+        for searcher, (method, space) in runs.items():
             evaluator = TaskEvaluator(name, n_worlds=2, seed=0)
-            result = run(evaluator)
-            assert evaluator.num_evaluations <= budget and result.evaluations <= budget, (name, searcher)
+            result = search(method, space, evaluator, eval_budget=budget, seed=1)
+            assert result.evaluations <= budget, (name, searcher)
             assert 0.0 <= result.best_return <= evaluator.max_return
 
 

@@ -2,13 +2,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leaps.cli import expand_ranges
 from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
 from leaps.karel.tasks import TaskEvaluator
-from leaps.search.hill_climbing import HillClimbingConfig, run_hill_climbing
-from leaps.search.mutation import Mutator, statement_paths
-from leaps.search.random_search import RandomSearchConfig, run_random_search
-from leaps.search.ranges import expand_ranges
+from leaps.search import HillClimbing, ProgramSpace, RandomSearch, search
+from leaps.search.spaces.mutation import Mutator, statement_paths
+
+
+def run(method, evaluator, budget: int, seed: int, **kwargs):
+    return search(method, ProgramSpace(), evaluator, eval_budget=budget, seed=seed, **kwargs)
 
 
 @settings(max_examples=300, deadline=None)
@@ -33,39 +36,37 @@ def test_statement_paths_cover_every_statement():
 
 
 def test_hill_climbing_and_random_search_budget_and_determinism():
-    for run, cfg in ((run_hill_climbing, HillClimbingConfig(neighbours=50, budget=600)),
-                     (run_random_search, RandomSearchConfig(batch_size=64, budget=600))):
-        a = run(TaskEvaluator("harvester", seed=0), cfg, seed=3)
-        b = run(TaskEvaluator("harvester", seed=0), cfg, seed=3)
+    for method in (HillClimbing(neighbours=50), RandomSearch(batch_size=64)):
+        a = run(method, TaskEvaluator("harvester", seed=0), 600, seed=3)
+        b = run(method, TaskEvaluator("harvester", seed=0), 600, seed=3)
         assert a.evaluations <= 600 and a.best_program == b.best_program and a.best_return == b.best_return
         assert 0.0 < a.best_return <= 1.0
         assert dsl.parse(a.best_program)
 
 
 def test_hill_climbing_solves_an_easy_task():
-    result = run_hill_climbing(TaskEvaluator("maze", seed=1), HillClimbingConfig(neighbours=100, budget=5000), seed=0)
+    result = run(HillClimbing(neighbours=100), TaskEvaluator("maze", seed=1), 5000, seed=0)
     assert result.best_return == 1.0 and result.converged
 
 
 def test_inclusive_ranges_and_multirun_flag():
-    argv = ["search.py", "task=maze", "-m", "seed=0..4", "x.y=-1..1", "budget=5"]
-    assert expand_ranges(argv) == ["search.py", "-m", "task=maze", "seed=range(0,5)", "x.y=range(-1,2)", "budget=5"]
+    argv = ["search.py", "task=maze", "-m", "seed=0..4", "x.y=-1..1", "eval_budget=5"]
+    assert expand_ranges(argv) == ["search.py", "-m", "task=maze", "seed=range(0,5)", "x.y=range(-1,2)",
+                                   "eval_budget=5"]
     assert expand_ranges(["search.py", "seed=range(0,3)"]) == ["search.py", "seed=range(0,3)"]
 
 
-def _resumed_equals_uninterrupted(run, cfg, make_evaluator, stop_at):
-    full = run(make_evaluator(), cfg, seed=5)
+def _resumed_equals_uninterrupted(method, budget, make_evaluator, stop_at):
+    full = run(method, make_evaluator(), budget, seed=5)
     states = []
-    run(make_evaluator(), cfg, seed=5, checkpoint=states.append)
+    run(method, make_evaluator(), budget, seed=5, checkpoint=states.append)
     state = states[min(stop_at, len(states) - 1)]
-    resumed = run(make_evaluator(), cfg, seed=5, state=state)
+    resumed = run(method, make_evaluator(), budget, seed=5, state=state)
     assert (resumed.best_program, resumed.best_return, resumed.evaluations, resumed.iterations) == (
         full.best_program, full.best_return, full.evaluations, full.iterations)
     assert resumed.history == full.history
 
 
 def test_resume_equals_uninterrupted():
-    _resumed_equals_uninterrupted(run_hill_climbing, HillClimbingConfig(neighbours=40, budget=2000),
-                                  lambda: TaskEvaluator("harvester", seed=0), 7)
-    _resumed_equals_uninterrupted(run_random_search, RandomSearchConfig(batch_size=64, budget=2000),
-                                  lambda: TaskEvaluator("topoff", seed=0), 5)
+    _resumed_equals_uninterrupted(HillClimbing(neighbours=40), 2000, lambda: TaskEvaluator("harvester", seed=0), 7)
+    _resumed_equals_uninterrupted(RandomSearch(batch_size=64), 2000, lambda: TaskEvaluator("topoff", seed=0), 5)

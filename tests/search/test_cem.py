@@ -4,7 +4,8 @@ import torch
 
 from leaps.karel import dsl
 from leaps.karel.tasks import TaskEvaluator
-from leaps.search.cem import CEMConfig, elite_mean, initial_mean, run_cem, sigma_at
+from leaps.search import CEM, LatentSpace, ProgramSpace, SpaceMismatch, search
+from leaps.search.methods.cem import elite_mean, initial_mean, sigma_at
 from tests.karel.tasks.test_tasks import SOLUTIONS
 
 GOOD = SOLUTIONS["maze"]
@@ -25,10 +26,22 @@ class ThresholdDecoder:
         return torch.tensor(rows)
 
 
+def run_cem(decoder, evaluator, cfg: CEM, seed: int, budget: int | None = None, **kwargs):
+    """CEM in the latent space of ``decoder`` (budget: its worst case unless given)."""
+    budget = cfg.worst_case_evaluations() if budget is None else budget
+    return search(cfg, LatentSpace(decoder), evaluator, eval_budget=budget, seed=seed, **kwargs)
+
+
+def test_cem_needs_vectors_program_space_has_none():
+    with pytest.raises(SpaceMismatch, match="searcher=cem needs vectors to perturb and average, which space=program "
+                                            "does not provide; use space=latent"):
+        search(CEM(), ProgramSpace(), TaskEvaluator("maze"), eval_budget=100, seed=0)
+
+
 def test_cem_moves_the_mean_and_converges():
     decoder = ThresholdDecoder()
     evaluator = TaskEvaluator("maze", seed=0)
-    cfg = CEMConfig(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="zeros", max_iterations=200)
+    cfg = CEM(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="zeros", max_iterations=200)
     result = run_cem(decoder, evaluator, cfg, seed=0)
     assert result.converged and result.best_return == 1.0
     assert result.best_program == dsl.to_text(dsl.parse(GOOD))
@@ -40,7 +53,7 @@ def test_cem_moves_the_mean_and_converges():
 def test_cem_respects_the_budget_and_reports():
     reports = []
     evaluator = TaskEvaluator("maze", seed=0)
-    cfg = CEMConfig(population_size=8, sigma=0.01, init_type="zeros", max_iterations=1000)
+    cfg = CEM(population_size=8, sigma=0.01, init_type="zeros", max_iterations=1000)
     result = run_cem(ThresholdDecoder(), evaluator, cfg, seed=0, budget=50, callback=reports.append)
     assert result.evaluations <= 50 and not result.converged
     assert len(reports) == result.evaluations // 9
@@ -51,13 +64,13 @@ def test_elite_reductions():
     population = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
     rewards = np.array([0.1, 0.5, 0.2, 1.0])
     programs = ["a", "b", "c", "d"]
-    cfg = CEMConfig(population_size=4, elitism_rate=0.5, reduction="mean")
+    cfg = CEM(population_size=4, elitism_rate=0.5, reduction="mean")
     assert elite_mean(population, rewards, programs, cfg).item() == pytest.approx(2.0)
-    cfg = CEMConfig(population_size=4, elitism_rate=0.5, reduction="weighted_mean")
+    cfg = CEM(population_size=4, elitism_rate=0.5, reduction="weighted_mean")
     assert elite_mean(population, rewards, programs, cfg).item() == pytest.approx(3.5 / 1.5, rel=1e-4)
     # ties broken by program text, as the reference's sort
     tied = np.array([1.0, 1.0, 0.0, 0.0])
-    cfg = CEMConfig(population_size=4, elitism_rate=0.25, reduction="mean")
+    cfg = CEM(population_size=4, elitism_rate=0.25, reduction="mean")
     assert elite_mean(population, tied, ["z", "a", "b", "c"], cfg).item() == 0.0
 
 
@@ -66,7 +79,7 @@ def test_init_types_and_sigma_decay():
     assert initial_mean("ones", 3, g).tolist() == pytest.approx([0.01] * 3)
     assert initial_mean("tiny_normal", 10_000, g).std().item() == pytest.approx(0.1, rel=0.05)
     assert initial_mean("normal", 10_000, g).std().item() == pytest.approx(1.0, rel=0.05)
-    cfg = CEMConfig(sigma=0.5, final_sigma=0.1, use_exp_sig_decay=True, max_iterations=100)
+    cfg = CEM(sigma=0.5, final_sigma=0.1, use_exp_sig_decay=True, max_iterations=100)
     # the reference's scheduler lags one iteration: 0 and 1 use sigma, 51 reaches final_sigma
     assert sigma_at(cfg, 0) == sigma_at(cfg, 1) == 0.5
     assert sigma_at(cfg, 26) == pytest.approx((0.5 * 0.1) ** 0.5)
@@ -74,7 +87,7 @@ def test_init_types_and_sigma_decay():
     sigmas = [sigma_at(cfg, i) for i in range(100)]
     assert all(a >= b for a, b in zip(sigmas, sigmas[1:], strict=False))
     assert sigmas[2] / sigmas[1] == pytest.approx(sigmas[3] / sigmas[2])  # exponential: constant ratio
-    assert sigma_at(CEMConfig(sigma=0.5), 500) == 0.5
+    assert sigma_at(CEM(sigma=0.5), 500) == 0.5
 
 
 @pytest.mark.parametrize("bad", [{"population_size": 0}, {"elitism_rate": 0.0}, {"elitism_rate": 1.5},
@@ -82,12 +95,12 @@ def test_init_types_and_sigma_decay():
                                  {"restart_after": 0}])
 def test_bad_cem_settings(bad):
     with pytest.raises(ValueError):
-        CEMConfig(**bad)
+        CEM(**bad)
 
 
 @pytest.mark.parametrize("restart_after", [None, 3])
 def test_cem_resume_equals_uninterrupted(restart_after):
-    cfg = CEMConfig(population_size=8, sigma=0.3, elitism_rate=0.25, init_type="tiny_normal", max_iterations=30,
+    cfg = CEM(population_size=8, sigma=0.3, elitism_rate=0.25, init_type="tiny_normal", max_iterations=30,
                     use_exp_sig_decay=True, restart_after=restart_after)
     decoder = ThresholdDecoder()
     full = run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2)
@@ -103,7 +116,7 @@ def test_cem_with_a_tiny_real_model_improves_the_return():
 
     torch.manual_seed(0)
     vae = LeapsModule({"vae": {"hidden_size": 32, "latent_dim": 8, "embedding_dim": 8}}).vae.eval()
-    cfg = CEMConfig(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="normal", max_iterations=15)
+    cfg = CEM(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="normal", max_iterations=15)
     reports = []
     result = run_cem(vae, TaskEvaluator("harvester", seed=0), cfg, seed=0, callback=reports.append)
     assert dsl.parse(result.best_program)  # decoded programs are valid
@@ -111,7 +124,7 @@ def test_cem_with_a_tiny_real_model_improves_the_return():
 
 
 def test_elite_weights_cope_with_crash_penalties_and_invalid_programs():
-    from leaps.search.cem import WEIGHT_FLOOR, elite_weights
+    from leaps.search.methods.cem import WEIGHT_FLOOR, elite_weights
 
     positive = np.array([0.11, 0.5, 1.1])
     assert np.array_equal(elite_weights(positive), positive)  # the LEAPS raw scale: unchanged
@@ -121,7 +134,7 @@ def test_elite_weights_cope_with_crash_penalties_and_invalid_programs():
     np.testing.assert_allclose(elite_weights(np.array([-np.inf, 0.5])), [0.0, 0.5])
     np.testing.assert_allclose(elite_weights(np.array([-np.inf, -np.inf])), [1.0, 1.0])
     population = torch.tensor([[1.0, 0.0], [0.0, 1.0], [4.0, 4.0]])
-    cfg = CEMConfig(population_size=3, elitism_rate=1.0)
+    cfg = CEM(population_size=3, elitism_rate=1.0)
     for rewards in (np.array([-1.0, 0.0, -np.inf]), np.full(3, -np.inf), np.zeros(3)):
         mean = elite_mean(population, rewards, ["a", "b", "c"], cfg)
         assert torch.isfinite(mean).all()
@@ -135,10 +148,10 @@ def test_restarts_redraw_the_mean_and_restart_the_sigma_schedule():
     # region (first coordinate > 1); re-drawing the mean from N(0, 1) gets there within the same budget
     base = dict(population_size=4, sigma=0.01, elitism_rate=0.5, init_type="normal", max_iterations=300,
                 use_exp_sig_decay=True, final_sigma=0.005)
-    stuck = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), CEMConfig(**base), seed=4)
+    stuck = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), CEM(**base), seed=4)
     assert stuck.best_return < 1.0 and stuck.iterations == 300
     assert {h["extra"]["restarts"] for h in stuck.history} == {0}
-    restarted = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), CEMConfig(**base, restart_after=5), seed=4)
+    restarted = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), CEM(**base, restart_after=5), seed=4)
     assert restarted.best_return == 1.0 and restarted.converged
     restarts = [h["extra"]["restarts"] for h in restarted.history]
     assert restarts[-1] > 0 and restarts == sorted(restarts)
@@ -150,7 +163,7 @@ def test_restarts_redraw_the_mean_and_restart_the_sigma_schedule():
 
 
 def test_a_restart_from_a_fixed_init_draws_a_new_point():
-    from leaps.search.cem import restart_mean
+    from leaps.search.methods.cem import restart_mean
 
     g = torch.Generator().manual_seed(0)
     for init_type in ("ones", "zeros"):

@@ -31,18 +31,20 @@ def search(out: Path, overrides: list[str]) -> tuple[dict, dict]:
         cfg = compose("search", overrides=[*overrides, "logger=none", "progress=false", "gif=false",
                                            "generalisation.sizes=[[10,10]]"])
     run_search(cfg, out)
-    keep = ("best_program", "best_return", "evaluations", "iterations", "generalisation")
+    keep = ("best_program", "best_return", "test_return", "evaluations", "iterations", "generalisation")
     results = json.loads((out / "results.json").read_text())
     return {k: results[k] for k in keep}, json.loads((out / "history.json").read_text())
 
 
 @pytest.mark.parametrize("searcher", [
     ["searcher=cem", "task=maze", "searcher.max_iterations=4", "torch_threads=1"],
-    ["searcher=hill_climbing", "searcher.neighbours=20", "budget=200"],
-    ["searcher=random", "searcher.batch_size=32", "budget=200"],
+    ["searcher=hill_climbing", "searcher.neighbours=20", "eval_budget=200"],
+    ["searcher=random", "searcher.batch_size=32", "eval_budget=200"],
+    ["searcher=hill_climbing", "space=latent", "searcher.neighbours=20", "eval_budget=200"],
 ])
 def test_same_seed_same_search_result(tmp_path, tiny_model, searcher):
-    args = [*searcher, f"model_path={tiny_model}"] if "searcher=cem" in searcher else searcher
+    args = [*searcher, f"space.model={tiny_model}"] if "searcher=cem" in searcher or "space=latent" in searcher \
+        else searcher
     first = search(tmp_path / "a", [*args, "seed=3"])
     second = search(tmp_path / "b", [*args, "seed=3"])
     assert first == second

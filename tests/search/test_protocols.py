@@ -1,6 +1,7 @@
-"""Searches under both protocols (leaps.search.protocols): every task of
-carvalho2024 composes, each searcher runs end to end on its new tasks, and
-settings a protocol lacks end in one clear message."""
+"""Searches under both protocols (leaps.search.evaluators, through the
+protocol registry): every task of carvalho2024 composes, each searcher runs
+end to end on its new tasks, and settings a protocol lacks end in one clear
+message."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import torch
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
+import leaps.karel.protocols as protocols
 from leaps.karel.protocols import carvalho2024
-from leaps.search.base import BestTracker
-from leaps.search.protocols import PROTOCOLS, make_evaluator, protocol_name, rollout_frames
+from leaps.search.evaluators import protocol_of, search_evaluator
+from leaps.search.results import BestTracker
 from leaps.search.runner import SearchError, run_search
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
@@ -38,29 +40,36 @@ def tiny_model(tmp_path_factory):
 
 
 def test_config_group_lists_the_protocols():
-    assert sorted(p.stem for p in (CONF / "protocol").glob("*.yaml")) == sorted(PROTOCOLS)
-    assert protocol_name(config()) == "leaps"  # the default
+    assert sorted(p.stem for p in (CONF / "protocol").glob("*.yaml")) == sorted(protocols.names())
+    assert protocol_of(config()).name == "leaps"  # the default
+
+
+def test_every_task_of_every_protocol_has_a_config():
+    for name in protocols.names():
+        for task in protocols.get(name).task_names():
+            assert (CONF / "task" / f"{task}.yaml").exists(), (name, task)
 
 
 @pytest.mark.parametrize("task", carvalho2024.TASK_NAMES)
 def test_every_carvalho2024_task_has_a_config_and_an_evaluator(task):
-    evaluator = make_evaluator(config("protocol=carvalho2024", f"task={task}"))
+    evaluator = search_evaluator(config("protocol=carvalho2024", f"task={task}"))
     assert isinstance(evaluator, carvalho2024.Evaluator) and evaluator.worlds.seeds == tuple(range(16))
     result = evaluator.evaluate(["DEF run m( move m)", "DEF run m( move"])
     assert np.isfinite(result.mean_return[0]) and result.mean_return[1] == -np.inf
-    frames = rollout_frames(evaluator, "DEF run m( move turnLeft m)")
-    assert len(frames) == 3 and evaluator.num_evaluations == 2  # rendering is not an evaluation
+    assert len(evaluator.rollout("DEF run m( move turnLeft m)")) == 3
 
 
 def test_task_n_worlds_takes_the_first_seeds():
-    evaluator = make_evaluator(config("protocol=carvalho2024", "task=seeder", "task.n_worlds=4"))
+    evaluator = search_evaluator(config("protocol=carvalho2024", "task=seeder", "task.n_worlds=4"))
     assert evaluator.worlds.seeds == (0, 1, 2, 3)
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
     (["task=snake"], "protocol=leaps has no task 'snake'; it is a task of protocol=carvalho2024"),
-    (["protocol=carvalho2024", "task=maze", "task.height=20"], "task.height applies to protocol=leaps only"),
-    (["protocol=carvalho2024", "task=maze", "task.call_budget=500"], "task.call_budget applies"),
+    (["protocol=carvalho2024", "task=maze", "task.height=20"],
+     "task.height does not apply to task=maze under protocol=carvalho2024: its grid size is fixed"),
+    (["protocol=carvalho2024", "task=maze", "task.call_budget=500"],
+     "task.call_budget does not apply to protocol=carvalho2024: its call budget is fixed"),
     (["protocol=carvalho2024", "task=maze", "task.n_worlds=0"], "task.n_worlds must be >= 1"),
 ])
 def test_settings_a_protocol_lacks_fail_clearly(tmp_path, overrides, message):
@@ -76,16 +85,19 @@ def searched(out: Path, *overrides: str) -> dict:
 
 
 def test_hill_climbing_on_snake_writes_results_and_gif(tmp_path):
-    results = searched(tmp_path, "task=snake", "searcher=hill_climbing", "searcher.neighbours=40", "budget=200")
+    results = searched(tmp_path, "task=snake", "searcher=hill_climbing", "searcher.neighbours=40", "eval_budget=200")
     assert results["protocol"] == "carvalho2024" and results["evaluations"] <= 200
     assert -1.0 <= results["best_return"] <= 1.0 and results["best_raw_return"] == results["best_return"]
+    expected = carvalho2024.evaluate([results["best_program"]], "snake", seeds=range(16, 116)).mean_return[0]
+    assert results["test_return"] == pytest.approx(expected) and results["test_worlds"] == 100
     assert results["generalisation"] == {}  # fixed worlds: no generalisation test
     gif = Image.open(tmp_path / "best_program.gif")
     assert gif.n_frames >= 1 and gif.size == (8 * 32, 8 * 32)
 
 
 def test_random_search_on_doorkey(tmp_path):
-    results = searched(tmp_path, "task=doorkey", "searcher=random", "searcher.batch_size=64", "budget=150", "gif=false")
+    results = searched(tmp_path, "task=doorkey", "searcher=random", "searcher.batch_size=64", "eval_budget=150",
+                       "gif=false")
     assert results["evaluations"] == 150 and results["best_program"]
     history = json.loads((tmp_path / "history.json").read_text())["history"]
     assert [h["evaluations"] for h in history] == [64, 128, 150]
@@ -96,11 +108,11 @@ def test_given_program_on_onestroke(tmp_path):
     results = searched(tmp_path, "task=onestroke", "searcher=given", f"searcher.program='{program}'")
     expected = carvalho2024.evaluate([program], "onestroke").mean_return[0]
     assert results["best_return"] == pytest.approx(expected) and results["evaluations"] == 1
-    assert len(json.loads((tmp_path / "history.json").read_text())["history"][0]["per_world"]) == 16
+    assert len(json.loads((tmp_path / "history.json").read_text())["history"][0]["extra"]["per_world"]) == 16
 
 
 def test_cem_with_a_tiny_model_on_seeder(tmp_path, tiny_model):
-    results = searched(tmp_path, "task=seeder", "searcher=cem", f"model_path={tiny_model}",
+    results = searched(tmp_path, "task=seeder", "searcher=cem", f"space.model={tiny_model}",
                        "searcher.max_iterations=3", "searcher.population_size=8", "torch_threads=1")
     assert results["iterations"] == 3 and results["evaluations"] == 3 * (8 + 1)
     history = json.loads((tmp_path / "history.json").read_text())["history"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from leaps.search.base import IterationReport
+from leaps.search.results import IterationReport
 from leaps.search.run_logger import make_logger
 from leaps.wandb_mode import resolve_mode, server_reachable
 

@@ -1,4 +1,4 @@
-"""Subtree mutation of program ASTs (for hill climbing): replace one
+"""Subtree mutation of program ASTs (the program space's neighbours): replace one
 statement by a fresh sample of the DSL prior, or re-draw one condition or
 repeat count; results are always valid programs within the token limit."""
 

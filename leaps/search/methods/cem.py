@@ -1,5 +1,7 @@
-"""The cross-entropy method over the program embedding space, with every
-knob of the original LEAPS implementation (pretrain/CEM.py):
+"""The cross-entropy method (``searcher=cem``), with every knob of the
+original LEAPS implementation (pretrain/CEM.py). It works on vectors, so it
+runs in a space that provides them (``space=latent``, the program embedding
+space of a stage-1 model):
 
 - each iteration samples ``population_size`` latents around the current mean
   with an isotropic ``sigma``, decodes them by sampling the decoder, and
@@ -28,35 +30,25 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import torch
 
-from leaps.search.base import (
-    BestTracker,
-    Callback,
-    Checkpoint,
-    Evaluator,
-    IterationReport,
-    SearchResult,
-    finite_mean,
-    ids_to_texts,
-)
+from leaps.search.evaluations import Evaluations
+from leaps.search.methods import METHODS
+from leaps.search.methods.base import SearchMethod, Step
+from leaps.search.spaces.base import VECTORS, SearchSpace, VectorSpace
 
 INIT_TYPES = ("normal", "tiny_normal", "ones", "zeros")
 REDUCTIONS = ("mean", "weighted_mean")
 
 
-class LatentDecoder(Protocol):
-    latent_dim: int
-
-    def decode(self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
-        ...
-
-
+@METHODS.register
 @dataclass
-class CEMConfig:
+class CEM(SearchMethod):
+    name = "cem"
+    needs = frozenset({VECTORS})
+
     population_size: int = 32
     sigma: float = 0.5
     use_exp_sig_decay: bool = False
@@ -91,6 +83,62 @@ class CEMConfig:
     def worst_case_evaluations(self) -> int:
         return self.max_iterations * (self.population_size + 1)
 
+    def step_evaluations(self) -> int:
+        return self.population_size + 1  # the population and the mean's program
+
+    def start(self, space: SearchSpace | None, seed: int) -> None:
+        assert isinstance(space, VectorSpace)
+        self.space = space
+        self.generator = torch.Generator().manual_seed(seed)
+        self.mean = initial_mean(self.init_type, space.dim, self.generator)
+        self.recent: deque[float] = deque(maxlen=self.converge_iterations)  # the mean's program's last returns
+        self.phase_start = 0  # iteration the current restart began at (the sigma schedule counts from it)
+        self.stall = 0  # iterations since the best program last improved
+        self.restarts = 0
+        self.is_converged = False
+
+    def state(self) -> dict:
+        return {"generator": self.generator.get_state().tolist(), "mean": self.mean.tolist(),
+                "recent": list(self.recent), "phase_start": self.phase_start, "stall": self.stall,
+                "restarts": self.restarts}
+
+    def load(self, state: dict) -> None:
+        self.generator.set_state(torch.tensor(state["generator"], dtype=torch.uint8))
+        self.mean = torch.tensor(state["mean"], dtype=torch.float32)
+        self.recent.extend(state["recent"])
+        self.phase_start, self.stall, self.restarts = state["phase_start"], state["stall"], state["restarts"]
+
+    def step(self, evaluate: Evaluations, iteration: int) -> Step:
+        index = iteration - 1  # 0-based, as the reference's schedule counts
+        sigma = sigma_at(self, index - self.phase_start)
+        best_before = evaluate.best.mean_return
+        population = self.mean + sigma * torch.randn(self.population_size, self.space.dim, generator=self.generator)
+        programs = self.space.decode_vectors(population, greedy=False, generator=self.generator)
+        result = evaluate(programs)
+        self.mean = elite_mean(population, result.raw_return, programs.texts, self)
+        mean_program = self.space.decode_vectors(self.mean[None], greedy=True)
+        mean_return = float(evaluate(mean_program).mean_return[0])
+        self.recent.append(mean_return)
+        extra = {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program.texts[0],
+                 "restarts": self.restarts}
+        self.is_converged = len(self.recent) == self.converge_iterations and min(self.recent) >= evaluate.max_return
+        if not self.is_converged:
+            self._maybe_restart(evaluate, best_before, index)
+        return Step(result.mean_return, extra)
+
+    def _maybe_restart(self, evaluate: Evaluations, best_before: float, index: int) -> None:
+        self.stall = 0 if evaluate.best.mean_return > best_before else self.stall + 1
+        if self.restart_after is not None and self.stall >= self.restart_after and not evaluate.solved():
+            self.mean = restart_mean(self.init_type, self.space.dim, self.generator)
+            self.phase_start, self.stall, self.restarts = index + 1, 0, self.restarts + 1
+            self.recent.clear()
+
+    def done(self, evaluate: Evaluations) -> bool:
+        return self.is_converged
+
+    def converged(self, evaluate: Evaluations) -> bool:
+        return self.is_converged
+
 
 def initial_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.Tensor:
     if init_type == "normal":
@@ -109,7 +157,7 @@ def restart_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.
     return initial_mean(init_type if init_type in ("normal", "tiny_normal") else "tiny_normal", dim, generator)
 
 
-def sigma_at(cfg: CEMConfig, iteration: int) -> float:
+def sigma_at(cfg: CEM, iteration: int) -> float:
     """Sigma used in ``iteration`` (0-based), as the reference schedules it:
     the scheduler steps after each iteration starting from exponent 0, so
     iterations 0 and 1 both use ``sigma``; iteration i uses
@@ -144,83 +192,10 @@ def elite_weights(returns: np.ndarray) -> np.ndarray:
     return np.where(finite, returns + shift, 0.0)
 
 
-def elite_mean(population: torch.Tensor, rewards: np.ndarray, programs: list[str], cfg: CEMConfig) -> torch.Tensor:
+def elite_mean(population: torch.Tensor, rewards: np.ndarray, programs: list[str], cfg: CEM) -> torch.Tensor:
     order = sorted(range(len(programs)), key=lambda i: (rewards[i], programs[i]))
     elites = order[-cfg.n_elite :]
     if cfg.reduction == "mean":
         return population[elites].mean(dim=0)
     weights = torch.as_tensor(elite_weights(rewards[elites]), dtype=population.dtype)
     return (weights[:, None] * population[elites]).sum(dim=0) / (weights.sum() + 1e-5)
-
-
-def run_cem(
-    decoder: LatentDecoder, evaluator: Evaluator, cfg: CEMConfig, seed: int, budget: int | None = None,
-    callback: Callback | None = None, state: dict | None = None, checkpoint: Checkpoint | None = None
-) -> SearchResult:
-    generator = torch.Generator().manual_seed(seed)
-    mean = initial_mean(cfg.init_type, decoder.latent_dim, generator)
-    best = BestTracker()
-    recent: deque[float] = deque(maxlen=cfg.converge_iterations)
-    history: list[dict] = []
-    converged = False
-    start = 0
-    phase_start = 0  # iteration the current restart began at (the sigma schedule counts from it)
-    stall = 0  # iterations since the best program last improved
-    restarts = 0
-    if state is not None:
-        generator.set_state(torch.tensor(state["generator"], dtype=torch.uint8))
-        mean = torch.tensor(state["mean"], dtype=torch.float32)
-        best.load(state["best"])
-        recent.extend(state["recent"])
-        history, start, evaluator.num_evaluations = state["history"], state["iteration"], state["evaluations"]
-        phase_start, stall, restarts = state.get("phase_start", 0), state.get("stall", 0), state.get("restarts", 0)
-
-    def snapshot(next_iteration: int) -> dict:
-        return {"generator": generator.get_state().tolist(), "mean": mean.tolist(), "best": best.state(),
-                "recent": list(recent), "history": list(history), "iteration": next_iteration,
-                "evaluations": evaluator.num_evaluations, "phase_start": phase_start, "stall": stall,
-                "restarts": restarts}
-
-    iteration = start
-    budget = budget if budget is not None else cfg.worst_case_evaluations()
-    for iteration in range(start, cfg.max_iterations):
-        last_state = snapshot(iteration)  # the state at an iteration boundary: resuming from it is exact
-        if checkpoint is not None:
-            checkpoint(last_state)
-        if evaluator.num_evaluations + cfg.population_size + 1 > budget:
-            break
-        sigma = sigma_at(cfg, iteration - phase_start)
-        best_before = best.mean_return
-        population = mean + sigma * torch.randn(cfg.population_size, decoder.latent_dim, generator=generator)
-        with torch.no_grad():
-            ids = decoder.decode(population, greedy=False, generator=generator).cpu().numpy()
-        programs = ids_to_texts(ids)
-        result = evaluator.evaluate(ids)
-        best.update(programs, result)
-        mean = elite_mean(population, result.raw_return, programs, cfg)
-        with torch.no_grad():
-            mean_ids = decoder.decode(mean[None], greedy=True).cpu().numpy()
-        mean_program = ids_to_texts(mean_ids)
-        mean_result = evaluator.evaluate(mean_ids)
-        best.update(mean_program, mean_result)
-        mean_return = float(mean_result.mean_return[0])
-        recent.append(mean_return)
-        report = IterationReport(
-            iteration + 1, evaluator.num_evaluations, best.mean_return, finite_mean(result.mean_return),
-            float(result.mean_return.max()), best.program,
-            {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program[0],
-             "restarts": restarts},
-        )
-        history.append({k: v for k, v in report.__dict__.items() if k != "best_program"})
-        if callback is not None:
-            callback(report)
-        if len(recent) == cfg.converge_iterations and min(recent) >= evaluator.max_return:
-            converged = True
-            break
-        stall = 0 if best.mean_return > best_before else stall + 1
-        if cfg.restart_after is not None and stall >= cfg.restart_after and best.mean_return < evaluator.max_return:
-            mean = restart_mean(cfg.init_type, decoder.latent_dim, generator)
-            phase_start, stall, restarts = iteration + 1, 0, restarts + 1
-            recent.clear()
-    return SearchResult(best.program, best.mean_return, best.raw_return, iteration + 1, evaluator.num_evaluations,
-                        converged, history)

@@ -1,0 +1,71 @@
+"""The one place a search's program evaluations are counted: one evaluation
+is one program on all of the task's worlds, the unit of ``eval_budget``
+whatever the method, space or protocol. The evaluators of
+leaps.karel.protocols count nothing; rendering, the held-out test and the
+generalisation test go to them directly and so never count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from leaps.karel.protocols.base import Evaluator, Scores
+from leaps.search.results import BestTracker
+
+
+@dataclass
+class Programs:
+    """A batch of candidate programs: their text (for the best program,
+    ties and logs) and the form the evaluator reads fastest (a token id
+    matrix from a decoder, ASTs, or the texts themselves)."""
+
+    texts: list[str]
+    encoded: Any
+
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> Programs:
+        return cls(list(texts), list(texts))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+class Evaluations:
+    """A search's evaluator, counting every program it scores against
+    ``eval_budget`` and keeping the best program seen."""
+
+    def __init__(self, evaluator: Evaluator, eval_budget: int):
+        if eval_budget < 1:
+            raise ValueError(f"eval_budget must be >= 1 program evaluation, got {eval_budget}")
+        self.evaluator = evaluator
+        self.eval_budget = eval_budget
+        self.count = 0
+        self.best = BestTracker()
+
+    @property
+    def max_return(self) -> float:
+        return self.evaluator.max_return
+
+    @property
+    def room(self) -> int:
+        """Evaluations left in the budget."""
+        return self.eval_budget - self.count
+
+    def solved(self) -> bool:
+        """Whether the best program reaches the task's maximum return."""
+        return self.best.mean_return >= self.max_return
+
+    def __call__(self, programs: Programs) -> Scores:
+        if len(programs) > self.room:  # a method's bug, never a user's: methods ask for ``room`` first
+            raise RuntimeError(f"{len(programs)} programs exceed the {self.room} evaluations left")
+        scores = self.evaluator.evaluate(programs.encoded)
+        self.count += len(scores)
+        self.best.update(programs.texts, scores)
+        return scores
+
+    def state(self) -> dict:
+        return {"count": self.count, "best": self.best.state()}
+
+    def load(self, state: dict) -> None:
+        self.count = state["count"]
+        self.best.load(state["best"])

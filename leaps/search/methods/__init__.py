@@ -1,0 +1,11 @@
+"""Search methods (``searcher=`` in conf/searcher/): ``cem``, ``hill_climbing``,
+``random`` and ``given``. A method works in every space that provides what it
+``needs``. A new method is one module here with a ``@METHODS.register``
+dataclass, plus its ``conf/searcher/<name>.yaml``."""
+
+from leaps.registry import Registry
+from leaps.search.methods.base import SearchMethod, Step
+
+METHODS: Registry[type[SearchMethod]] = Registry("searcher", __name__)
+
+__all__ = ["METHODS", "SearchMethod", "Step"]

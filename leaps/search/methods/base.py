@@ -1,0 +1,97 @@
+"""The interface of a search method. A method is a dataclass of its
+settings (``conf/searcher/<name>.yaml``) that, once started on a space,
+holds its search state; the one loop (leaps.search.loop) asks it for one
+iteration at a time and does everything else: the budget, the best program,
+progress reports, snapshots for resuming, the result."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field, fields
+from types import NoneType, UnionType
+from typing import Any, ClassVar, get_args, get_type_hints
+
+import numpy as np
+
+from leaps.search.evaluations import Evaluations
+from leaps.search.spaces.base import SearchSpace
+
+
+@dataclass
+class Step:
+    """One iteration's outcome: the returns of the programs it evaluated
+    (for the report's mean and iteration best) and method-specific values
+    for the logs."""
+
+    returns: np.ndarray
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SearchMethod(ABC):
+    name: ClassVar[str]
+    needs: ClassVar[frozenset[str]] = frozenset()
+    """Capabilities of the space the method uses (leaps.search.spaces.base)."""
+    max_iterations: int | None = None
+    """Iterations after which the search stops (None: only the budget stops it)."""
+
+    @classmethod
+    def from_config(cls, **settings: Any) -> SearchMethod:
+        """The method made from its config (``name`` aside); ``ValueError``
+        naming a setting that is unknown, of the wrong type or out of range."""
+        hints = get_type_hints(cls)
+        known = {f.name: hints[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+        for key, value in settings.items():
+            if key not in known:
+                raise ValueError(f"searcher={cls.name} has no setting {key!r}; its settings: {', '.join(known)}")
+            _check_type(value, known[key], f"searcher.{key}")
+        try:
+            return cls(**settings)
+        except ValueError as err:
+            raise ValueError(f"searcher={cls.name}: {err}") from None
+
+    def step_evaluations(self) -> int:
+        """Evaluations the next iteration needs at least; the search stops when fewer are left."""
+        return 1
+
+    @abstractmethod
+    def start(self, space: SearchSpace | None, seed: int) -> None:
+        """Set up a fresh search state; every random draw comes from ``seed``."""
+
+    @abstractmethod
+    def state(self) -> dict:
+        """The search state as JSON data (between iterations)."""
+
+    @abstractmethod
+    def load(self, state: dict) -> None:
+        """Continue from :meth:`state`'s data (after :meth:`start`)."""
+
+    @abstractmethod
+    def step(self, evaluate: Evaluations, iteration: int) -> Step | None:
+        """Iteration ``iteration`` (1, 2, ...); None when the budget left
+        cannot hold a useful iteration (the search then ends)."""
+
+    def done(self, evaluate: Evaluations) -> bool:
+        """Whether to stop after an iteration: by default once a program reaches the task's maximum."""
+        return evaluate.solved()
+
+    def converged(self, evaluate: Evaluations) -> bool:
+        """What the result reports as ``converged``."""
+        return evaluate.solved()
+
+
+def _check_type(value: Any, annotation: Any, key: str) -> None:
+    """``ValueError`` unless ``value`` fits a setting's type (int, float, bool, str, or one of them or None)."""
+    allowed = get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    if value is None and NoneType in allowed:
+        return
+    if bool in allowed and isinstance(value, bool):
+        return
+    if int in allowed and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if float in allowed and isinstance(value, int | float) and not isinstance(value, bool):
+        return
+    if str in allowed and isinstance(value, str):
+        return
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string", NoneType: "null"}
+    expected = " or ".join(names.get(t, str(t)) for t in allowed)
+    raise ValueError(f"{key} must be {expected}, got {value!r}")
