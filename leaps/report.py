@@ -1,7 +1,10 @@
 """``python -m leaps.report DIR [DIR ...]``: search results (``results.json``
 files under the sweep directories) -> the paper-style markdown table, one per
-evaluation protocol found (``protocol=leaps``, ``protocol=carvalho2024``),
-and a plot of the best return against program evaluations.
+evaluation protocol found (the registry in leaps.karel.protocols), each
+search column followed by its best programs' return on held-out test worlds
+(``test_return``; ``python -m leaps.search.rescore DIR`` adds it to runs
+made before searches recorded it), and a plot of the best return against
+program evaluations.
 
     python -m leaps.report multirun/2026-11-24_13-00-00 --out results.md
 """
@@ -15,32 +18,31 @@ from pathlib import Path
 
 import numpy as np
 
-PUBLISHED_LEAPS = {
-    "stairclimber": 1.00,
-    "fourcorner": 0.45,
-    "topoff": 0.81,
-    "maze": 1.00,
-    "cleanhouse": 0.18,
-    "harvester": 0.45,
-}
-"""Mean return over 5 seeds reported by LEAPS (NeurIPS 2021)."""
-TASK_ORDER = tuple(PUBLISHED_LEAPS)
-PROTOCOL_ORDER = ("leaps", "carvalho2024")
-PROTOCOL_NOTES = {
-    "leaps": "LEAPS protocol: mean ± std of the best program's return (0..1) over seeds; evaluations = programs "
-             "evaluated on the task's worlds (10 by default).",
-    "carvalho2024": "carvalho2024 protocol (Carvalho et al., ICLR 2024; 10,000 calls per episode, crash "
-                    "penalties): mean ± std over seeds of the best program's mean return on the task's 16 worlds "
-                    "(seeds 0..15; returns up to 1, down to -1); evaluations = programs evaluated.",
-}
-"""What each protocol's table shows (above it in the report)."""
-CARVALHO2024_TASK_ORDER = ("stairclimber", "maze", "topoff", "fourcorner", "harvester", "cleanhouse", "doorkey",
-                           "onestroke", "seeder", "snake")
+from leaps.karel import protocols
+
+TEST_SUFFIX = ": test"
+"""A column of held-out test returns is headed by its search column's label and this."""
 
 
 def protocol_of(result: dict) -> str:
     """The run's protocol (runs written before protocols existed are LEAPS runs)."""
-    return result.get("protocol") or "leaps"
+    return result.get("protocol") or protocols.DEFAULT
+
+
+def task_order(protocol: str) -> list[str]:
+    """The protocol's tasks in its paper's table order (the published
+    returns' order, then the rest of the registry's)."""
+    spec = protocols.get(protocol)
+    order = list(spec.reference_returns)
+    return order + [t for t in spec.task_names() if t not in order]
+
+
+def protocol_note(protocol: str) -> str:
+    """What the protocol's table shows (printed above it)."""
+    spec = protocols.get(protocol)
+    return (f"{spec.summary}. Cells: mean ± std over seeds of the best program's return on the search's worlds "
+            f"(n runs, mean programs evaluated, mean wall time); columns headed `...{TEST_SUFFIX}`: the same "
+            f"programs on {spec.test_worlds} unseen worlds (test_return).")
 
 
 def run_label(result: dict) -> str:
@@ -70,36 +72,46 @@ def load_results(dirs: list[Path]) -> list[dict]:
     return results
 
 
-def table(results: list[dict], protocol: str = "leaps") -> str:
-    """The markdown table of ``protocol``'s runs among ``results``; the LEAPS
-    one has the paper's numbers beside."""
-    published = PUBLISHED_LEAPS if protocol == "leaps" else {}
-    order = TASK_ORDER if protocol == "leaps" else CARVALHO2024_TASK_ORDER
+def _mean_std(values: list[float]) -> str:
+    array = np.array(values)
+    return f"{array.mean():.2f} ± {array.std():.2f}"
+
+
+def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
+    """The markdown table of ``protocol``'s runs among ``results``, with the
+    paper's numbers beside where the protocol has them, and a test column
+    after every search column whose runs recorded ``test_return``."""
+    published = protocols.get(protocol).reference_returns
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in results:
         if protocol_of(r) != protocol:
             continue
         label = run_label(r)
         groups[(r["task"], label)].append(r)
-    searchers = sorted({label for _, label in groups})
+    labels = sorted({label for _, label in groups})
+    tested = {label for (_, label), runs in groups.items() if any(r.get("test_return") is not None for r in runs)}
+    columns = [c for label in labels for c in ([label, label + TEST_SUFFIX] if label in tested else [label])]
+    order = task_order(protocol)
     tasks = [t for t in order if any(t == task for task, _ in groups)]
     tasks += sorted({task for task, _ in groups} - set(tasks))
     paper = ["LEAPS (paper)"] if published else []
-    header = "| " + " | ".join(["task", *paper, *searchers]) + " |"
-    lines = [header, "|" + "---|" * (1 + len(paper) + len(searchers))]
+    header = "| " + " | ".join(["task", *paper, *columns]) + " |"
+    lines = [header, "|" + "---|" * (1 + len(paper) + len(columns))]
     for task in tasks:
         cells = [task] + ([f"{published[task]:.2f}" if task in published else "-"] if published else [])
-        for s in searchers:
-            runs = groups.get((task, s), [])
+        for label in labels:
+            runs = groups.get((task, label), [])
             if not runs:
-                cells.append("-")
+                cells += ["-", "-"] if label in tested else ["-"]
                 continue
-            returns = np.array([r["best_return"] for r in runs])
             evals = np.mean([r["evaluations"] for r in runs])
             wall = np.mean([r["wall_time_s"] for r in runs])
-            cells.append(
-                f"{returns.mean():.2f} ± {returns.std():.2f} (n={len(runs)}, {evals:,.0f} evals, {wall:.0f} s)"
-            )
+            cells.append(f"{_mean_std([r['best_return'] for r in runs])} (n={len(runs)}, {evals:,.0f} evals, "
+                         f"{wall:.0f} s)")
+            if label in tested:
+                test = [r["test_return"] for r in runs if r.get("test_return") is not None]
+                cells.append((_mean_std(test) + ("" if len(test) == len(runs) else f" (n={len(test)})"))
+                             if test else "-")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -108,17 +120,16 @@ def generalisation_table(results: list[dict]) -> str | None:
     """Mean ± std over seeds of the best programs' returns on other grid sizes
     (``generalisation`` in results.json), one row per task and size."""
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for r in results:
-        if protocol_of(r) != "leaps":
-            continue
+    for r in results:  # only runs of a protocol with grid sizes have entries
         label = run_label(r)
         for size, value in (r.get("generalisation") or {}).items():
             groups[(r["task"], size, label)].append(value)
     if not groups:
         return None
     labels = sorted({label for _, _, label in groups})
+    order = task_order(protocols.DEFAULT)
     rows = sorted({(task, size) for task, size, _ in groups},
-                  key=lambda ts: (TASK_ORDER.index(ts[0]) if ts[0] in TASK_ORDER else len(TASK_ORDER), ts))
+                  key=lambda ts: (order.index(ts[0]) if ts[0] in order else len(order), ts))
     lines = ["| task | grid | " + " | ".join(labels) + " |", "|" + "---|" * (2 + len(labels))]
     for task, size in rows:
         cells = [task, size]
@@ -150,7 +161,8 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
     runs = [(r, h) for r, h in load_histories(dirs) if h and "evaluations" in h[0]]
     if not runs:
         return None
-    tasks = [t for t in TASK_ORDER if any(r["task"] == t for r, _ in runs)]
+    order = [t for p in protocols.names() for t in task_order(p)]
+    tasks = list(dict.fromkeys(t for t in order if any(r["task"] == t for r, _ in runs)))
     tasks += sorted({r["task"] for r, _ in runs} - set(tasks))
     several = len({protocol_of(r) for r, _ in runs}) > 1
     low = 0.0
@@ -173,8 +185,10 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
             low = min(low, float(curves.min()))
             ax.plot(grid, curves.mean(axis=0), label=searcher)
             ax.fill_between(grid, curves.min(axis=0), curves.max(axis=0), alpha=0.2)
-        if task in PUBLISHED_LEAPS and any(protocol_of(r) == "leaps" and r["task"] == task for r, _ in runs):
-            ax.axhline(PUBLISHED_LEAPS[task], color="grey", linestyle="--", linewidth=1, label="LEAPS (paper)")
+        for name in sorted({protocol_of(r) for r, _ in runs if r["task"] == task}):
+            published = protocols.get(name).reference_returns
+            if task in published:
+                ax.axhline(published[task], color="grey", linestyle="--", linewidth=1, label="LEAPS (paper)")
         ax.set_title(task)
         ax.set_xlabel("program evaluations")
     for ax in axes[0]:
@@ -199,10 +213,10 @@ def main(argv: list[str] | None = None) -> None:
     if not results:
         raise SystemExit(f"error: no results.json under {', '.join(map(str, args.dirs))}")
     found = {protocol_of(r) for r in results}
-    protocols = [p for p in PROTOCOL_ORDER if p in found] + sorted(found - set(PROTOCOL_ORDER))
-    text = "\n\n".join(
-        f"{PROTOCOL_NOTES.get(p, f'{p} protocol')}\n\n{table(results, p)}" for p in protocols
-    )
+    unknown = sorted(found - set(protocols.names()))
+    if unknown:
+        raise SystemExit(f"error: results of unknown protocols {', '.join(unknown)}")
+    text = "\n\n".join(f"{protocol_note(p)}\n\n{table(results, p)}" for p in protocols.names() if p in found)
     general = generalisation_table(results)
     if general is not None:
         text += "\n\nThe best programs on larger grids (same seeds, same call budget):\n\n" + general

@@ -128,3 +128,14 @@ def test_cem_restarts_are_named_in_the_column():
             "wall_time_s": 1.0}
     results = [{**base, "config": {"searcher": {"restart_after": n}}} for n in (50, None)]
     assert rows(report.table(results))["task"] == ["LEAPS (paper)", "cem (leaps)", "cem + restarts/50 (leaps)"]
+
+
+def test_test_returns_get_a_column_beside_the_search_return(tmp_path):
+    base = {"task": "maze", "model": None, "evaluations": 10, "wall_time_s": 1.0}
+    results = [{**base, "searcher": "hill_climbing", "best_return": 1.0, "test_return": t} for t in (0.8, 0.9)]
+    results += [{**base, "searcher": "random", "best_return": 0.5}]  # recorded before test returns existed
+    table = rows(report.table(results))
+    assert table["task"] == ["LEAPS (paper)", "hill_climbing", "hill_climbing: test", "random"]
+    assert table["maze"][1:] == ["1.00 ± 0.00 (n=2, 10 evals, 1 s)", "0.85 ± 0.05", "0.50 ± 0.00 (n=1, 10 evals, 1 s)"]
+    results.append({**base, "searcher": "hill_climbing", "best_return": 1.0})  # one run of three lacks it
+    assert rows(report.table(results))["maze"][2] == "0.85 ± 0.05 (n=2)"
