@@ -1,9 +1,14 @@
-"""Token ids -> flat bytecode, for a whole batch of programs in compiled code.
+"""Token ids -> flat bytecode, for a whole batch of programs in compiled code,
+for both protocols' engines.
 
-The bytecode spells out the reference's call counter (KAREL_SPEC.md,
-"Execution budget") op by op, so the interpreter needs no knowledge of the
-left-nested statement tree: a list of k statements costs the k-1 ``seq``
-nodes up front (``LIST``) and a check between consecutive statements.
+With ``leaps_counter`` (the default, the LEAPS interpreter's bytecode) the
+bytecode spells out the reference's call counter (KAREL_SPEC.md, "Execution
+budget") op by op, so the interpreter needs no knowledge of the left-nested
+statement tree: a list of k statements costs the k-1 ``seq`` nodes up front
+(``LIST``) and a check between consecutive statements. Without it the
+bytecode is bare control flow for an engine that counts calls itself
+(carvalho2024: one call per action and per condition test), and a WHILE
+head is ``WHILE_IF_FALSE`` so that engine can keep a loop guard per node.
 
 Each instruction is four int32: (op, a, b, c).
 """
@@ -28,8 +33,10 @@ JUMP_IF_FALSE = 5  # test condition a (perception*2 + negated), record node c, j
 REPEAT_INIT = 6  # push loop counter a
 REPEAT_NEXT = 7  # if counter is 0: pop and jump to b, else decrement it
 LIST = 8  # cost of the k-1 seq nodes of a k-statement list (a = k)
+WHILE_IF_FALSE = 9  # a WHILE head without leaps_counter: as JUMP_IF_FALSE (c: the node, for loop guards)
 
-OP_NAMES = ("HALT", "CHECK", "INC", "ACT", "JUMP", "JUMP_IF_FALSE", "REPEAT_INIT", "REPEAT_NEXT", "LIST")
+OP_NAMES = ("HALT", "CHECK", "INC", "ACT", "JUMP", "JUMP_IF_FALSE", "REPEAT_INIT", "REPEAT_NEXT", "LIST",
+            "WHILE_IF_FALSE")
 INSTRUCTION_WIDTH = 4
 _OPS_PER_TOKEN = 6
 _OPS_FIXED = 8
@@ -64,6 +71,12 @@ def _emit(code: np.ndarray, pc: int, op: int, a: int = 0, b: int = 0, c: int = 0
 
 
 @nb.njit(cache=True, nogil=True)
+def _emit_count(code: np.ndarray, pc: int, op: int, a: int, leaps_counter: bool) -> int:
+    """A call-counter op (CHECK, INC, LIST), emitted only for the LEAPS counter."""
+    return _emit(code, pc, op, a) if leaps_counter else pc
+
+
+@nb.njit(cache=True, nogil=True)
 def _parse_condition(ids: np.ndarray, pos: int, n: int) -> tuple[int, int]:
     """Returns (condition code, next position); code -1 means a syntax error
     at the returned position."""
@@ -94,20 +107,16 @@ def _parse_condition(ids: np.ndarray, pos: int, n: int) -> tuple[int, int]:
 
 
 @nb.njit(cache=True, nogil=True)
-def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, int]:
-    """Compile ``ids[:n]`` into ``code``.
+def compile_one(ids: np.ndarray, n: int, code: np.ndarray, leaps_counter: bool = True) -> tuple[int, int, int]:
+    """Compile ``ids[:n]`` into ``code`` (the call-counter ops only with ``leaps_counter``).
 
     Returns (number of instructions, number of condition nodes, error
     position); the error position is -1 for a valid program.
     """
     # Explicit parser stack: kind, closing token, LIST instruction index,
     # statement count, loop start, instruction to patch.
-    kind = np.empty(n + 2, np.int64)
-    close = np.empty(n + 2, np.int64)
-    list_at = np.empty(n + 2, np.int64)
-    count = np.empty(n + 2, np.int64)
-    loop_at = np.empty(n + 2, np.int64)
-    patch_at = np.empty(n + 2, np.int64)
+    stack = np.empty((6, n + 2), np.int64)  # one allocation: most of a short program's compile time
+    kind, close, list_at, count, loop_at, patch_at = stack[0], stack[1], stack[2], stack[3], stack[4], stack[5]
     if n < 4 or ids[0] != _DEF:
         return 0, 0, 0
     if ids[1] != _RUN:
@@ -115,14 +124,14 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
     if ids[2] != _M_OPEN:
         return 0, 0, 2
     pc = 0
-    pc = _emit(code, pc, CHECK)
-    pc = _emit(code, pc, INC, 1)
+    pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
+    pc = _emit_count(code, pc, INC, 1, leaps_counter)
     top = 0
     kind[0] = _PROGRAM
     close[0] = _M_CLOSE
     list_at[0] = pc
     count[0] = 0
-    pc = _emit(code, pc, LIST, 0)
+    pc = _emit_count(code, pc, LIST, 0, leaps_counter)
     n_conds = 0
     pos = 3
     while True:
@@ -132,7 +141,8 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
         if tok == close[top]:
             if count[top] == 0:
                 return 0, 0, pos  # expected a statement
-            code[list_at[top], 1] = count[top]
+            if leaps_counter:
+                code[list_at[top], 1] = count[top]
             pos += 1
             k = kind[top]
             if k == _PROGRAM:
@@ -144,7 +154,7 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
                 code[patch_at[top], 2] = pc
                 top -= 1
             elif k == _WHILE:
-                pc = _emit(code, pc, CHECK)
+                pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
                 pc = _emit(code, pc, JUMP, loop_at[top])
                 code[patch_at[top], 2] = pc
                 top -= 1
@@ -167,18 +177,18 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
                 patch_at[top] = jump_over_else
                 list_at[top] = pc
                 count[top] = 0
-                pc = _emit(code, pc, LIST, 0)
+                pc = _emit_count(code, pc, LIST, 0, leaps_counter)
             else:  # _IFELSE_ELSE
                 code[patch_at[top], 1] = pc
                 top -= 1
             continue
         # A statement.
         if count[top] > 0:
-            pc = _emit(code, pc, CHECK)
+            pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
         count[top] += 1
-        pc = _emit(code, pc, CHECK)
-        pc = _emit(code, pc, INC, 1)
-        pc = _emit(code, pc, CHECK)
+        pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
+        pc = _emit_count(code, pc, INC, 1, leaps_counter)
+        pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
         if _ACTION_ID_FIRST <= tok <= _ACTION_ID_LAST:
             pc = _emit(code, pc, ACT, _ACTION_OF_TOKEN[tok])
             pos += 1
@@ -191,12 +201,13 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
             if pos >= n or ids[pos] != opener:
                 return 0, 0, pos
             pos += 1
-            pc = _emit(code, pc, INC, 1)
-            pc = _emit(code, pc, CHECK)
+            pc = _emit_count(code, pc, INC, 1, leaps_counter)
+            pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
             top += 1
             loop_at[top] = pc
             patch_at[top] = pc
-            pc = _emit(code, pc, JUMP_IF_FALSE, cond, 0, n_conds)
+            test = JUMP_IF_FALSE if leaps_counter or tok != _WHILE_ID else WHILE_IF_FALSE
+            pc = _emit(code, pc, test, cond, 0, n_conds)
             n_conds += 1
             if tok == _IF_ID:
                 kind[top] = _IF
@@ -209,7 +220,7 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
                 close[top] = _W_CLOSE
             list_at[top] = pc
             count[top] = 0
-            pc = _emit(code, pc, LIST, 0)
+            pc = _emit_count(code, pc, LIST, 0, leaps_counter)
             continue
         if tok == _REPEAT:
             pos += 1
@@ -222,7 +233,7 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
             if pos >= n or ids[pos] != _R_OPEN:
                 return 0, 0, pos
             pos += 1
-            pc = _emit(code, pc, INC, 1)
+            pc = _emit_count(code, pc, INC, 1, leaps_counter)
             pc = _emit(code, pc, REPEAT_INIT, k)
             top += 1
             kind[top] = _REPEAT
@@ -232,20 +243,22 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray) -> tuple[int, int, in
             pc = _emit(code, pc, REPEAT_NEXT, 0, 0)
             list_at[top] = pc
             count[top] = 0
-            pc = _emit(code, pc, LIST, 0)
+            pc = _emit_count(code, pc, LIST, 0, leaps_counter)
             continue
         return 0, 0, pos  # expected a statement
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def _compile_batch(
     ids: np.ndarray, lengths: np.ndarray, starts: np.ndarray, code: np.ndarray, sizes: np.ndarray,
-    n_conds: np.ndarray, error_pos: np.ndarray,
+    n_conds: np.ndarray, error_pos: np.ndarray, leaps_counter: bool,
 ) -> None:
-    for p in nb.prange(ids.shape[0]):
+    # One thread: compiling 2,000 programs takes ~0.3 ms, less than waking a
+    # parallel loop's threads costs on a busy machine (measured 4-8 ms there).
+    for p in range(ids.shape[0]):
         s = starts[p]
         e = starts[p + 1]
-        size, nc, err = compile_one(ids[p], lengths[p], code[s:e])
+        size, nc, err = compile_one(ids[p], lengths[p], code[s:e], leaps_counter)
         sizes[p] = size
         n_conds[p] = nc
         error_pos[p] = err
@@ -309,8 +322,10 @@ def ids_matrix(programs: ProgramsLike) -> tuple[np.ndarray, np.ndarray]:
     return ids, lengths
 
 
-def compile_programs(programs: ProgramsLike) -> CompiledPrograms:
-    """Compile a batch; never raises for a malformed program (see ``valid``)."""
+def compile_programs(programs: ProgramsLike, leaps_counter: bool = True) -> CompiledPrograms:
+    """Compile a batch; never raises for a malformed program (see ``valid``).
+    ``leaps_counter=False``: bare control flow for an engine that counts
+    calls itself (module docstring)."""
     ids, lengths = ids_matrix(programs)
     per_program = _OPS_PER_TOKEN * lengths + _OPS_FIXED
     starts = np.zeros(len(lengths) + 1, dtype=np.int64)
@@ -320,5 +335,5 @@ def compile_programs(programs: ProgramsLike) -> CompiledPrograms:
     n_conds = np.zeros(len(lengths), dtype=np.int64)
     error_pos = np.zeros(len(lengths), dtype=np.int64)
     if len(lengths):
-        _compile_batch(ids, lengths, starts, code, sizes, n_conds, error_pos)
+        _compile_batch(ids, lengths, starts, code, sizes, n_conds, error_pos, leaps_counter)
     return CompiledPrograms(code, starts, error_pos < 0, n_conds, error_pos)

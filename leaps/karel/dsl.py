@@ -285,35 +285,40 @@ def _condition_tokens(cond: Condition) -> list[str]:
     return ["c(", cond.perception, "c)"]
 
 
-def _statement_tokens(stmt: Statement, out: list[str]) -> None:
-    match stmt:
-        case Action(name):
-            out.append(name)
-        case While(cond, body):
-            out += ["WHILE", *_condition_tokens(cond), "w("]
-            _body_tokens(body, out)
-            out.append("w)")
-        case If(cond, body):
-            out += ["IF", *_condition_tokens(cond), "i("]
-            _body_tokens(body, out)
-            out.append("i)")
-        case IfElse(cond, then_body, else_body):
-            out += ["IFELSE", *_condition_tokens(cond), "i("]
-            _body_tokens(then_body, out)
-            out += ["i)", "ELSE", "e("]
-            _body_tokens(else_body, out)
-            out.append("e)")
-        case Repeat(count, body):
-            out += ["REPEAT", f"R={count}", "r("]
-            _body_tokens(body, out)
-            out.append("r)")
-        case _:
-            raise TypeError(f"not a statement: {stmt!r}")
-
-
 def _body_tokens(body: Iterable[Statement], out: list[str]) -> None:
+    """Append ``body``'s tokens to ``out``. Dispatches on the exact type
+    rather than with ``match``: printing is on every search's hot path
+    (program text for every evaluated program), and this is ~3x faster."""
     for stmt in body:
-        _statement_tokens(stmt, out)
+        kind = type(stmt)
+        if kind is Action:
+            out.append(stmt.name)
+        elif kind is While:
+            out.append("WHILE")
+            out += _condition_tokens(stmt.condition)
+            out.append("w(")
+            _body_tokens(stmt.body, out)
+            out.append("w)")
+        elif kind is If:
+            out.append("IF")
+            out += _condition_tokens(stmt.condition)
+            out.append("i(")
+            _body_tokens(stmt.body, out)
+            out.append("i)")
+        elif kind is IfElse:
+            out.append("IFELSE")
+            out += _condition_tokens(stmt.condition)
+            out.append("i(")
+            _body_tokens(stmt.then_body, out)
+            out += ["i)", "ELSE", "e("]
+            _body_tokens(stmt.else_body, out)
+            out.append("e)")
+        elif kind is Repeat:
+            out += ["REPEAT", f"R={stmt.count}", "r("]
+            _body_tokens(stmt.body, out)
+            out.append("r)")
+        else:
+            raise TypeError(f"not a statement: {stmt!r}")
 
 
 def to_tokens(program: Program) -> list[str]:

@@ -40,7 +40,7 @@ class ProgramSpace(SearchSpace):
         return [self.mutator.mutate(individual, rng) for _ in range(n)]
 
     def decode(self, individuals: list[dsl.Program]) -> Programs:
-        return Programs([dsl.to_text(p) for p in individuals], list(individuals))
+        return Programs.from_texts([dsl.to_text(p) for p in individuals])  # text compiles faster than an AST
 
     def to_json(self, individual: dsl.Program) -> str:
         return dsl.to_text(individual)

@@ -1,9 +1,10 @@
 """Compiled episode engine of this protocol (KAREL_SPEC_P2.md).
 
 Runs every (program, initial world) pair in numba, parallel over pairs. One
-episode: the program's bytecode is interpreted with a call counter (every
-perception test and every action), the loop guard of each WHILE node, and the
-task's reward step after every action.
+episode: the program's bytecode (leaps.karel.compiler's, compiled without the
+LEAPS call-counter ops) is interpreted with this protocol's call counter
+(every perception test and every action), the loop guard of each WHILE node,
+and the task's reward step after every action.
 
 Loop guard: the world a WHILE node sees at the start of an iteration
 (agent row, column, direction and marker grid) is reduced to a 64-bit
@@ -18,14 +19,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from leaps.karel.protocols.carvalho2024.bytecode import (
-    OP_ACT,
-    OP_IF,
-    OP_JUMP,
-    OP_REPINIT,
-    OP_REPTEST,
-    OP_WHILE,
-)
+from leaps.karel.compiler import ACT, JUMP, JUMP_IF_FALSE, REPEAT_INIT, REPEAT_NEXT, WHILE_IF_FALSE
 from leaps.karel.protocols.carvalho2024.tasks import (
     doorkey,
     fourcorner,
@@ -61,12 +55,14 @@ _DR = (-1, 0, 1, 0)  # row step for N, E, S, W
 _DC = (0, 1, 0, -1)
 
 
-def zobrist_keys(height: int, width: int, max_while: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def zobrist_keys(height: int, width: int, max_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys of the agent states, of the marker counts per cell, and of the
+    condition nodes (``max_nodes``: a loop guard per WHILE node)."""
     rng = np.random.default_rng(_HASH_SEED)
     hi = np.iinfo(np.int64).max
     agent = rng.integers(1, hi, size=(height, width, 4), dtype=np.int64)
     marks = rng.integers(1, hi, size=(height, width, MAX_MARKERS + 1), dtype=np.int64)
-    nodes = rng.integers(1, hi, size=max(1, max_while), dtype=np.int64)
+    nodes = rng.integers(1, hi, size=max(1, max_nodes), dtype=np.int64)
     return agent, marks, nodes
 
 
@@ -149,9 +145,11 @@ def _record(i, r, c, d, walls, markers, istate, frames):
 @nb.njit(cache=True, nogil=True)
 def run_episode(code, base, task, walls0, markers0, agent0, params, food,
                 zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep, frames=None):
-    """One episode; ``table``/``used``/``walls``/``markers``/``istate``/``rep``
-    are caller-owned scratch (the table must be all zero on entry and is left
-    so). Returns (return, calls, end reason, actions run).
+    """One episode of the program whose bytecode starts at row ``base`` of
+    ``code``; ``table``/``used``/``walls``/``markers``/``istate``/``rep`` are
+    caller-owned scratch (the table must be all zero on entry and is left so;
+    ``rep``, the REPEAT counters' stack, as deep as the program's nesting).
+    Returns (return, calls, end reason, actions run).
 
     ``frames``, if given, is (agents (F, 3), walls (F, H, W), marker counts
     (F, H, W), task states (F, S)), F >= 1: slot i receives the world after
@@ -183,11 +181,12 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
     reason = END_PROGRAM
     crashed = False
     mask = table.shape[0] - 1
-    pc = 0
+    top = -1  # of the REPEAT counters' stack
+    pc = base
     while True:
-        op = code[base + pc]
-        if op == OP_ACT:
-            a = code[base + pc + 1]
+        op = code[pc, 0]
+        if op == ACT:
+            a = code[pc, 1]
             calls += 1
             if calls > MAX_CALLS:
                 crashed = True
@@ -235,30 +234,32 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
             if crashed:
                 reason = END_BUDGET
                 break
-            pc += 2
-        elif op == OP_IF:
+            pc += 1
+        elif op == JUMP_IF_FALSE:
             calls += 1
             if calls > MAX_CALLS:
                 reason = END_BUDGET  # no action, hence no reward, can follow
                 break
-            v = _perceive(code[base + pc + 1], walls, markers, r, c, d)
-            if code[base + pc + 2] != 0:
+            cond = code[pc, 1]  # perception * 2 + negated
+            v = _perceive(cond >> 1, walls, markers, r, c, d)
+            if cond & 1:
                 v = not v
-            pc = pc + 4 if v else code[base + pc + 3]
-        elif op == OP_JUMP:
-            pc = code[base + pc + 1]
-        elif op == OP_WHILE:
+            pc = pc + 1 if v else base + code[pc, 2]
+        elif op == JUMP:
+            pc = base + code[pc, 1]
+        elif op == WHILE_IF_FALSE:
             calls += 1
             if calls > MAX_CALLS:
                 reason = END_BUDGET
                 break
-            v = _perceive(code[base + pc + 1], walls, markers, r, c, d)
-            if code[base + pc + 2] != 0:
+            cond = code[pc, 1]
+            v = _perceive(cond >> 1, walls, markers, r, c, d)
+            if cond & 1:
                 v = not v
             if not v:
-                pc = code[base + pc + 4]
+                pc = base + code[pc, 2]
                 continue
-            k = key ^ node_keys[code[base + pc + 3]]
+            k = key ^ node_keys[code[pc, 3]]
             if k == 0:
                 k = 1
             slot = k & mask
@@ -274,18 +275,19 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
             table[slot] = k
             used[n_used] = slot
             n_used += 1
-            pc += 5
-        elif op == OP_REPINIT:
-            rep[code[base + pc + 1]] = 0
-            pc += 2
-        elif op == OP_REPTEST:
-            s = code[base + pc + 1]
-            if rep[s] < code[base + pc + 2]:
-                rep[s] += 1
-                pc += 4
+            pc += 1
+        elif op == REPEAT_INIT:
+            top += 1
+            rep[top] = code[pc, 1]
+            pc += 1
+        elif op == REPEAT_NEXT:
+            if rep[top] == 0:
+                top -= 1
+                pc = base + code[pc, 2]
             else:
-                pc = code[base + pc + 3]
-        else:  # OP_END
+                rep[top] -= 1
+                pc += 1
+        else:  # HALT
             break
     for i in range(n_used):
         table[used[i]] = 0
@@ -294,10 +296,11 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
 
 @nb.njit(cache=True, parallel=True)
 def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
-              zob_agent, zob_marks, node_keys, n_repeat, n_chunks):
-    """Every program (offsets (P,)) on every world (N): returns, calls, end
-    reasons and action counts, each (P, N). Work is split in ``n_chunks``
-    contiguous chunks of pairs, each with its own scratch."""
+              zob_agent, zob_marks, node_keys, stack_size, n_chunks):
+    """Every program (first bytecode rows ``offsets`` (P,)) on every world
+    (N): returns, calls, end reasons and action counts, each (P, N). Work is
+    split in ``n_chunks`` contiguous chunks of pairs, each with its own
+    scratch; ``stack_size`` bounds the programs' REPEAT nesting."""
     p_count = offsets.shape[0]
     n = walls0.shape[0]
     h, w = walls0.shape[1], walls0.shape[2]
@@ -313,7 +316,7 @@ def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
         walls = np.empty((h, w), dtype=np.bool_)
         markers = np.empty((h, w), dtype=np.int8)
         istate = np.zeros(NUM_TASK_STATE, dtype=np.int64)
-        rep = np.zeros(max(1, n_repeat), dtype=np.int64)
+        rep = np.zeros(max(1, stack_size), dtype=np.int64)
         lo = ch * per_chunk
         hi = min(total_pairs, lo + per_chunk)
         for q in range(lo, hi):
@@ -330,9 +333,8 @@ def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
 
 
 @nb.njit(cache=True)
-def trace_episode(code, task, walls0, markers0, agent0, params, food, zob_agent, zob_marks, node_keys, n_repeat,
-                  n_frames):
-    """One program (bytecode from offset 0) on one world, recording frames
+def trace_episode(code, task, walls0, markers0, agent0, params, food, zob_agent, zob_marks, node_keys, n_frames):
+    """One program (all of ``code``) on one world, recording frames
     (see run_episode; ``n_frames`` >= 1): (return, calls, end reason, actions
     run, agents, walls, markers, task states), the frames cut to those
     filled: the worlds after actions 0..F-2 and, last, the final world."""
@@ -343,7 +345,7 @@ def trace_episode(code, task, walls0, markers0, agent0, params, food, zob_agent,
         code, 0, task, walls0, markers0, agent0, params, food, zob_agent, zob_marks, node_keys,
         np.zeros(_TABLE_SIZE, dtype=np.int64), np.empty(MAX_CALLS + 1, dtype=np.int64),
         np.empty((h, w), dtype=np.bool_), np.empty((h, w), dtype=np.int8), np.zeros(NUM_TASK_STATE, dtype=np.int64),
-        np.zeros(max(1, n_repeat), dtype=np.int64), frames,
+        np.zeros(code.shape[0], dtype=np.int64), frames,
     )
     n = min(n_actions + 1, n_frames)
     return ret, calls, reason, n_actions, frames[0][:n], frames[1][:n], frames[2][:n], frames[3][:n]

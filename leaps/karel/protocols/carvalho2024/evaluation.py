@@ -13,8 +13,8 @@ import numba as nb
 import numpy as np
 
 from leaps.karel import dsl
+from leaps.karel.compiler import CompiledPrograms, ProgramsLike, compile_programs
 from leaps.karel.protocols.carvalho2024 import engine
-from leaps.karel.protocols.carvalho2024.bytecode import ProgramsLike, compile_batch
 from leaps.karel.protocols.carvalho2024.registry import TaskSpec, get_task
 from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld
 from leaps.karel.world import World
@@ -96,16 +96,24 @@ def _threads() -> int:
     return max(1, nb.get_num_threads() if hasattr(nb, "get_num_threads") else os.cpu_count() or 1)
 
 
+def compile_for_engine(programs: ProgramsLike) -> CompiledPrograms:
+    """The shared compiler's bytecode without the LEAPS call-counter ops:
+    this protocol's engine counts calls (perception tests and actions) itself."""
+    return compile_programs(programs, leaps_counter=False)
+
+
 def run(programs: ProgramsLike, worlds: WorldSet) -> EpisodeResult:
     """Every program on every world of ``worlds``."""
-    code, offsets, valid, max_while, max_repeat = compile_batch(programs)
+    compiled = compile_for_engine(programs)
+    valid, offsets = compiled.valid, compiled.starts[:-1]
     h, w = worlds.walls.shape[1:]
-    zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, max_while)
+    zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, int(compiled.n_conditions.max(initial=0)))
+    stack_size = int(np.diff(compiled.starts).max(initial=1))  # rows per program bound the REPEAT nesting
     pairs = len(offsets) * len(worlds)
     n_chunks = max(1, min(pairs, 8 * _threads()))
     returns, calls, reasons, actions = engine.run_batch(
-        code, offsets, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents, worlds.params,
-        worlds.food, zob_agent, zob_marks, node_keys, max_repeat, n_chunks,
+        compiled.code, offsets, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents, worlds.params,
+        worlds.food, zob_agent, zob_marks, node_keys, stack_size, n_chunks,
     )
     returns[~valid] = INVALID_RETURN
     mean = returns.mean(axis=1) if len(worlds) else np.zeros(len(offsets))

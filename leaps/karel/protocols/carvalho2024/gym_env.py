@@ -28,18 +28,12 @@ from leaps.karel.protocols.carvalho2024.rollout import replay_actions
 from leaps.karel.rendering import render_world
 from leaps.karel.world import NUM_STATE_CHANNELS, World
 
-TITLES = {
-    "stairclimber": "StairClimber", "maze": "Maze", "topoff": "TopOff", "harvester": "Harvester",
-    "fourcorner": "FourCorner", "cleanhouse": "CleanHouse", "doorkey": "DoorKey", "onestroke": "OneStroke",
-    "seeder": "Seeder", "snake": "Snake",
-}
-"""Task names as written in environment ids."""
 MAX_WORLD_SEED = 2**32 - 1
 """numpy's legacy RandomState takes seeds below 2**32."""
 
 
 def env_id(task: str) -> str:
-    return f"leaps/Carvalho2024{TITLES[get_task(task).name]}-v0"
+    return f"leaps/Carvalho2024{get_task(task).title}-v0"
 
 
 class Carvalho2024TaskEnv(gym.Env):

@@ -32,21 +32,23 @@ class TaskSpec:
     max_return: float
     """The best return an episode can reach (1.0 for all ten; OneStroke's
     1 - 1/M is its true ceiling, since the start cell counts as used)."""
+    title: str
+    """The name as written in its Gymnasium id (``leaps/Carvalho2024<title>-v0``)."""
 
 
 TASKS: dict[str, TaskSpec] = {
     s.name: s
     for s in (
-        TaskSpec("stairclimber", engine.STAIRCLIMBER, stairclimber.generate, 12, 12, 1.0),
-        TaskSpec("maze", engine.MAZE, maze.generate, 12, 12, 1.0),
-        TaskSpec("topoff", engine.TOPOFF, topoff.generate, 12, 12, 1.0),
-        TaskSpec("fourcorner", engine.FOURCORNERS, fourcorner.generate, 12, 12, 1.0),
-        TaskSpec("harvester", engine.HARVESTER, harvester.generate, 8, 8, 1.0),
-        TaskSpec("cleanhouse", engine.CLEANHOUSE, cleanhouse.generate, 14, 22, 1.0),
-        TaskSpec("doorkey", engine.DOORKEY, doorkey.generate, 8, 8, 1.0),
-        TaskSpec("onestroke", engine.ONESTROKE, onestroke.generate, 8, 8, 1.0),
-        TaskSpec("seeder", engine.SEEDER, seeder.generate, 8, 8, 1.0),
-        TaskSpec("snake", engine.SNAKE, snake.generate, 8, 8, 1.0),
+        TaskSpec("stairclimber", engine.STAIRCLIMBER, stairclimber.generate, 12, 12, 1.0, "StairClimber"),
+        TaskSpec("maze", engine.MAZE, maze.generate, 12, 12, 1.0, "Maze"),
+        TaskSpec("topoff", engine.TOPOFF, topoff.generate, 12, 12, 1.0, "TopOff"),
+        TaskSpec("fourcorner", engine.FOURCORNERS, fourcorner.generate, 12, 12, 1.0, "FourCorner"),
+        TaskSpec("harvester", engine.HARVESTER, harvester.generate, 8, 8, 1.0, "Harvester"),
+        TaskSpec("cleanhouse", engine.CLEANHOUSE, cleanhouse.generate, 14, 22, 1.0, "CleanHouse"),
+        TaskSpec("doorkey", engine.DOORKEY, doorkey.generate, 8, 8, 1.0, "DoorKey"),
+        TaskSpec("onestroke", engine.ONESTROKE, onestroke.generate, 8, 8, 1.0, "OneStroke"),
+        TaskSpec("seeder", engine.SEEDER, seeder.generate, 8, 8, 1.0, "Seeder"),
+        TaskSpec("snake", engine.SNAKE, snake.generate, 8, 8, 1.0, "Snake"),
     )
 }
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leaps.karel import dsl
+from leaps.karel import compiler, dsl
 from leaps.karel.protocols.carvalho2024 import engine
-from leaps.karel.protocols.carvalho2024.bytecode import OP_ACT, OP_END, compile_program
-from leaps.karel.protocols.carvalho2024.evaluation import WorldSet, initial_worlds
+from leaps.karel.protocols.carvalho2024.evaluation import WorldSet, compile_for_engine, initial_worlds
 from leaps.karel.protocols.carvalho2024.registry import TaskSpec, get_task
 from leaps.karel.protocols.carvalho2024.tasks import snake
 from leaps.karel.world import World
@@ -54,12 +53,13 @@ def shown_markers(task: TaskSpec, markers: np.ndarray, istate: np.ndarray) -> np
     return shown
 
 
-def _episode(code: np.ndarray, n_repeat: int, n_while: int, worlds: WorldSet, index: int, n_frames: int):
+def _episode(code: np.ndarray, n_nodes: int, worlds: WorldSet, index: int, n_frames: int):
+    """One program's bytecode (``code``, all of it) on world ``index``."""
     h, w = worlds.walls.shape[1:]
-    zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, n_while)
+    zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, n_nodes)
     return engine.trace_episode(
         code, worlds.task.task_id, worlds.walls[index], worlds.markers[index], worlds.agents[index],
-        worlds.params[index], worlds.food[index], zob_agent, zob_marks, node_keys, n_repeat, n_frames,
+        worlds.params[index], worlds.food[index], zob_agent, zob_marks, node_keys, n_frames,
     )
 
 
@@ -76,17 +76,17 @@ def rollout(program: str | dsl.Program, task: str | TaskSpec, seed: int = 0, max
         raise ValueError(f"max_frames must be >= 1, got {max_frames}")
     spec = task if isinstance(task, TaskSpec) else get_task(task)
     parsed = program if isinstance(program, dsl.Program) else dsl.parse(program, max_tokens=None)
-    code, n_while, n_repeat = compile_program(parsed)
+    compiled = compile_for_engine([parsed])
+    code = compiled.code[compiled.starts[0]:compiled.starts[1]]
     worlds = initial_worlds(spec, [seed])
-    return _to_rollout(spec, _episode(np.asarray(code, dtype=np.int64), n_repeat, n_while, worlds, 0, max_frames))
+    return _to_rollout(spec, _episode(code, int(compiled.n_conditions[0]), worlds, 0, max_frames))
 
 
 def replay_actions(actions: Sequence[int], worlds: WorldSet, index: int = 0) -> Rollout:
     """The action sequence run as a straight-line program on world ``index``
     of ``worlds``: its return, end and final world (the only frame kept)."""
-    code = np.empty(2 * len(actions) + 1, dtype=np.int64)
-    code[0:-1:2] = OP_ACT
-    code[1:-1:2] = np.asarray(actions, dtype=np.int64)
-    code[-1] = OP_END
-    out = _episode(code, 0, 0, worlds, index, 1)
+    code = np.zeros((len(actions) + 1, compiler.INSTRUCTION_WIDTH), dtype=np.int32)  # the last row: HALT
+    code[:-1, 0] = compiler.ACT
+    code[:-1, 1] = np.asarray(actions, dtype=np.int32)
+    out = _episode(code, 0, worlds, index, 1)
     return _to_rollout(worlds.task, out)
