@@ -1,8 +1,10 @@
-"""Stage-1 training throughput on this machine: programs/s and the projected
-time of one epoch over 35,000 programs for each variant (batch 256, the
-default model size), plus the grammar mask's speed (batch 256, 45 steps).
+"""Stage-1 training throughput on this machine: seconds per supervised step
+and, for the variants with R, per RL-phase step, and the projected time of
+one epoch over 35,000 programs (batch 256, the default model size, batches
+length-bucketed as train.py makes them unless --no-bucket), plus the grammar
+mask's speed (batch 256, 45 steps).
 
-    python benchmarks/train.py [--data PATH] [--steps 5] [--threads 1]
+    python benchmarks/train.py [--data PATH] [--steps 5] [--threads 1] [--no-bucket]
 """
 
 from __future__ import annotations
@@ -31,12 +33,26 @@ def variant_config(name: str) -> dict:
     return OmegaConf.to_container(OmegaConf.merge(base, own), resolve=True)
 
 
+def _mean_step(batches: list[dict], loss_of, optimizer: torch.optim.Optimizer) -> float:
+    """Seconds per optimizer step, the first (warm-up) step left out."""
+    times = []
+    for batch in batches:
+        start = time.perf_counter()
+        loss = loss_of(batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - start)
+    return sum(times[1:]) / len(times[1:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="an existing dataset (default: generate 2,000 programs)")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
+    parser.add_argument("--no-bucket", action="store_true", help="random batches instead of length-bucketed ones")
     args = parser.parse_args()
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,7 +61,8 @@ def main() -> None:
             cfg = OmegaConf.load(CONF_DIR / "karel.yaml")
             cfg.merge_with({"num_programs": 2000, "progress": False, "path": f"{tmp}/bench.h5"})
             path = generate_dataset(cfg)
-        loader = iter(KarelDataModule(path, batch_size=args.batch_size).train_dataloader())
+        datamodule = KarelDataModule(path, batch_size=args.batch_size, bucket_by_length=not args.no_bucket)
+        loader = iter(datamodule.train_dataloader())
         batches = [next(loader) for _ in range(args.steps + 1)]
         if args.threads:  # after the data are loaded: loading resets torch's thread count
             torch.set_num_threads(args.threads)
@@ -53,18 +70,15 @@ def main() -> None:
         for name in VARIANTS:
             module = LeapsModule(variant_config(name))
             opt = module.configure_optimizers()["optimizer"]
-            times = []
-            for batch in batches:
-                start = time.perf_counter()
-                out = module.losses(batch)
-                opt.zero_grad()
-                out["loss"].backward()
-                opt.step()
-                times.append(time.perf_counter() - start)
-            step = sum(times[1:]) / len(times[1:])  # the first step warms up
-            rate = args.batch_size / step
-            print(f"{name:8s} {step:6.2f} s/step {rate:7.0f} programs/s  epoch of {TRAIN_PROGRAMS:,}: "
-                  f"{TRAIN_PROGRAMS / rate / 60:5.1f} min (training steps only)")
+            step = _mean_step(batches, lambda b: module.losses(b)["loss"], opt)
+            line = f"{name:8s} supervised {step:5.2f} s/step"
+            epoch = TRAIN_PROGRAMS / args.batch_size * step
+            if module.cfg.rl_phases:
+                rl_opt = torch.optim.Adam(module.vae.parameters(), lr=module.cfg.rl.lr)
+                rl_step = _mean_step(batches, lambda b: module.rl_phase_loss(b)["behaviour_rl_loss"], rl_opt)
+                line += f", RL phase {rl_step:5.2f} s/step"
+                epoch += TRAIN_PROGRAMS / args.batch_size * rl_step
+            print(f"{line}  epoch of {TRAIN_PROGRAMS:,} (with its RL phase): {epoch / 60:5.1f} min (training steps only)")
     mask = GrammarMask(256)
     start = time.perf_counter()
     g = torch.Generator().manual_seed(0)

@@ -18,6 +18,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from leaps.karel import dsl
 from leaps.karel.interpreter import Mode, Status, run_pairs
@@ -309,6 +310,8 @@ class LeapsModule(pl.LightningModule):
             batches = tqdm(loader, desc=f"RL phase {schedule.phases + 1}", leave=False, dynamic_ncols=True)
         self.vae.train()
         for batch in batches:
+            if self.trainer.received_sigterm:  # as Lightning's own loop: stop at a step boundary, checkpoint, exit
+                raise SIGTERMException()
             batch = self.transfer_batch_to_device(batch, self.device, 0)
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr_at(schedule.steps)

@@ -168,3 +168,26 @@ def test_bad_schedule_settings_fail_up_front(tmp_path, override, message):
     assert proc.returncode == 1 and message in proc.stderr, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "d.h5").exists()  # checked before any data is generated
+
+
+def test_sigterm_during_a_phase_stops_it_with_the_phase_still_pending(tiny_dataset):
+    """Lightning checks SIGTERM between its own steps; the RL phase runs inside a
+    hook, so it checks too: it stops at a step boundary, the phase stays pending
+    (a resumed run runs it again) and the interrupt checkpoint is written by
+    the usual handler."""
+    from types import SimpleNamespace
+
+    from pytorch_lightning.utilities.exceptions import SIGTERMException
+
+    batch = next(iter(KarelDataModule(tiny_dataset, batch_size=8).train_dataloader()))
+    m = LeapsModule({**SMALL, "losses": {"behaviour_rl": 1.0}})
+    m.rl_schedule.pending = True
+    m._trainer = SimpleNamespace(received_sigterm=True, train_dataloader=[batch, batch], progress_bar_callback=None,
+                                 is_global_zero=True)
+    with pytest.raises(SIGTERMException):
+        m.run_rl_phase()
+    assert m.rl_schedule.pending and m.rl_schedule.phases == 0 and m.rl_schedule.steps == 0
+    m._trainer.received_sigterm = False
+    m.log_dict = lambda *a, **k: None  # no Lightning logger attached here
+    m.run_rl_phase()
+    assert not m.rl_schedule.pending and m.rl_schedule.phases == 1 and m.rl_schedule.steps == 2
