@@ -70,15 +70,16 @@ def main() -> None:
         for name in VARIANTS:
             module = LeapsModule(variant_config(name))
             opt = module.configure_optimizers()["optimizer"]
-            step = _mean_step(batches, lambda b: module.losses(b)["loss"], opt)
+            step = _mean_step(batches, lambda b, m=module: m.losses(b)["loss"], opt)
             line = f"{name:8s} supervised {step:5.2f} s/step"
             epoch = TRAIN_PROGRAMS / args.batch_size * step
             if module.cfg.rl_phases:
                 rl_opt = torch.optim.Adam(module.vae.parameters(), lr=module.cfg.rl.lr)
-                rl_step = _mean_step(batches, lambda b: module.rl_phase_loss(b)["behaviour_rl_loss"], rl_opt)
+                rl_step = _mean_step(batches, lambda b, m=module: m.rl_phase_loss(b)["behaviour_rl_loss"], rl_opt)
                 line += f", RL phase {rl_step:5.2f} s/step"
                 epoch += TRAIN_PROGRAMS / args.batch_size * rl_step
-            print(f"{line}  epoch of {TRAIN_PROGRAMS:,} (with its RL phase): {epoch / 60:5.1f} min (training steps only)")
+            print(f"{line}  epoch of {TRAIN_PROGRAMS:,} (with its RL phase): {epoch / 60:5.1f} min "
+                  "(training steps only)")
     mask = GrammarMask(256)
     start = time.perf_counter()
     g = torch.Generator().manual_seed(0)

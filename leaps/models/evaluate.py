@@ -18,11 +18,12 @@ import torch
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
+from leaps import config_dir
 from leaps.data import DatasetError, KarelDataModule, build_datamodule
 from leaps.models.checkpoint import CheckpointError, load_module
 from leaps.models.module import LeapsModule, execute_on_demos
 
-DATA_CONFIG = Path(__file__).resolve().parents[2] / "conf" / "data" / "karel.yaml"
+DATA_CONFIG = config_dir() / "data" / "karel.yaml"
 METRICS = ("token_accuracy", "program_accuracy", "greedy_program_accuracy", "execution_accuracy",
            "action_accuracy", "demo_accuracy")
 

@@ -14,6 +14,7 @@ from pytorch_lightning.utilities.exceptions import MisconfigurationException, SI
 from leaps.data import DatasetError, build_datamodule
 from leaps.karel import dsl
 from leaps.karel.parallel import set_numba_threads
+from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LR_SCHEDULES, LeapsModule, ModuleConfig
 
@@ -77,11 +78,10 @@ def _check_config(cfg: DictConfig) -> ModuleConfig:
         raise TrainingError(f"numba_threads must be >= 1 or null, got {threads}")
     if cfg.num_workers < 0:
         raise TrainingError(f"num_workers must be >= 0, got {cfg.num_workers}")
-    kind = cfg.logger.get("kind", "none")
-    if kind not in ("wandb", "csv", "none"):
-        raise TrainingError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
-    if kind == "wandb" and cfg.logger.get("mode", "offline") not in ("offline", "online", "disabled"):
-        raise TrainingError(f"logger.mode must be offline, online or disabled, got {cfg.logger.mode!r}")
+    try:
+        check_logger(cfg.logger)
+    except ValueError as err:
+        raise TrainingError(str(err)) from None
     config = _module_config(cfg)
     if cfg.ckpt_path is not None:
         _check_resume_checkpoint(Path(cfg.ckpt_path), config)
@@ -123,7 +123,7 @@ class InterruptCheckpoint(OnExceptionCheckpoint):
 
 
 def _logger(cfg: DictConfig, out_dir: Path):
-    kind = cfg.logger.get("kind", "none")
+    kind = check_logger(cfg.logger)  # checked up front too; one of leaps.loggers.LOGGER_KINDS
     if kind == "none":
         return False
     if kind == "csv":
@@ -138,7 +138,7 @@ def _logger(cfg: DictConfig, out_dir: Path):
             name=f"{cfg.model.name}-seed{cfg.seed}", group=f"train-{cfg.model.name}", tags=list(cfg.logger.tags),
             config=OmegaConf.to_container(cfg, resolve=True),
         )
-    raise TrainingError(f"unknown logger kind {kind!r}: use logger=wandb, logger=csv or logger=none")
+    raise AssertionError(f"logger kind {kind!r} is registered in leaps.loggers but not built here")
 
 
 def _init_weights(module: LeapsModule, source: str) -> None:
