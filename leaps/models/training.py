@@ -185,10 +185,14 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
         _init_weights(module, str(cfg.init_from))
     callbacks: list[pl.Callback] = [
         ModelCheckpoint(dirpath=str(out_dir / "checkpoints"), filename="best", monitor=cfg.callbacks.checkpoint.monitor,
-                        mode=cfg.callbacks.checkpoint.mode, save_top_k=cfg.callbacks.checkpoint.save_top_k,
-                        save_last=cfg.callbacks.checkpoint.save_last),
+                        mode=cfg.callbacks.checkpoint.mode, save_top_k=cfg.callbacks.checkpoint.save_top_k),
         InterruptCheckpoint(dirpath=str(out_dir / "checkpoints"), filename=INTERRUPTED_CKPT),
     ]
+    if cfg.callbacks.checkpoint.save_last:
+        # its own callback: Lightning's save_last writes last.ckpt only in epochs that improve the monitored value,
+        # so a run whose final epochs did not improve would lose its final weights and resume from an old epoch
+        callbacks.append(ModelCheckpoint(dirpath=str(out_dir / "checkpoints"), filename="last", monitor=None,
+                                         save_top_k=1, enable_version_counter=False))
     trainer_kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
     try:
         trainer = pl.Trainer(

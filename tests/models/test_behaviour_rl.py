@@ -191,3 +191,13 @@ def test_sigterm_during_a_phase_stops_it_with_the_phase_still_pending(tiny_datas
     m.log_dict = lambda *a, **k: None  # no Lightning logger attached here
     m.run_rl_phase()
     assert not m.rl_schedule.pending and m.rl_schedule.phases == 1 and m.rl_schedule.steps == 2
+
+
+def test_last_checkpoint_holds_the_final_epoch_even_when_it_did_not_improve(tmp_path):
+    """An untrained tiny model's greedy accuracy stays 0: only epoch 0 is 'best', last.ckpt must still move on."""
+    run = tmp_path / "run"
+    proc = train(tmp_path, "model=leapsp", "trainer.max_epochs=3", "callbacks.checkpoint.mode=max",
+                 "callbacks.checkpoint.monitor=val/greedy_program_accuracy", f"hydra.run.dir={run}", "export=false")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert torch.load(run / "checkpoints" / "best.ckpt", weights_only=True)["global_step"] == 3
+    assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 9
