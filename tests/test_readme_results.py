@@ -33,3 +33,13 @@ def test_readme_tables_equal_the_report_of_the_committed_sweeps(args):
     rows = [line for t in tables for line in t.splitlines()]
     missing = [line for line in rows if line.startswith("| ") and line not in README]
     assert not missing, f"README rows differ from `python -m leaps.report {args}`:\n" + "\n".join(missing)
+
+
+def test_readme_model_cards_equal_the_shipped_configs():
+    """The model-card table is `python -m leaps.models.cards`: rows and notes from the shipped config.json files."""
+    from leaps.models.cards import card_table
+
+    lines = [line for line in card_table().splitlines() if line.startswith(("| `", "- `"))]
+    assert len(lines) >= 8  # four models, a row and a note each
+    missing = [line for line in lines if line not in README]
+    assert not missing, "README model cards differ from `python -m leaps.models.cards`:\n" + "\n".join(missing)
