@@ -1,31 +1,8 @@
 """The LEAPS protocol's task API under its first name, kept for the imports
 in the README and in user code: everything here is
-:mod:`leaps.karel.protocols.leaps`."""
+:mod:`leaps.karel.protocols.leaps` (its names, less ``PROTOCOL``)."""
 
-from leaps.karel.protocols.leaps import (
-    INVALID_PROGRAM_SCORE,
-    SYNTAX_BONUS,
-    TASK_NAMES,
-    EpisodeStats,
-    EvaluationResult,
-    Task,
-    TaskEvaluator,
-    evaluate,
-    get_task,
-    register_task,
-    task_names,
-)
+from leaps.karel.protocols import leaps as _leaps
+from leaps.karel.protocols.leaps import *  # noqa: F403
 
-__all__ = [
-    "INVALID_PROGRAM_SCORE",
-    "SYNTAX_BONUS",
-    "TASK_NAMES",
-    "EpisodeStats",
-    "EvaluationResult",
-    "Task",
-    "TaskEvaluator",
-    "evaluate",
-    "get_task",
-    "register_task",
-    "task_names",
-]
+__all__ = [name for name in _leaps.__all__ if name != "PROTOCOL"]

@@ -60,6 +60,18 @@ class LRScheduleConfig:
     epochs: int = 40
     min_lr: float = 1e-5
 
+    def check(self, lr: float) -> None:
+        """Raise ValueError naming the first setting that makes no sense (``lr``: the model's)."""
+        if self.kind not in LR_SCHEDULES:
+            raise ValueError(f"model.lr_schedule.kind must be one of {', '.join(LR_SCHEDULES)}, got {self.kind!r}")
+        for key in ("every_epochs", "epochs"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
+                raise ValueError(f"model.lr_schedule.{key} must be an integer >= 1, got {getattr(self, key)}")
+        if not 0 < self.gamma <= 1:
+            raise ValueError(f"model.lr_schedule.gamma must be in (0, 1], got {self.gamma}")
+        if self.kind == "cosine" and not 0 < self.min_lr <= lr:
+            raise ValueError(f"model.lr_schedule.min_lr must be in (0, model.lr], got {self.min_lr}")
+
     def factor(self, epoch: int, lr: float) -> float:
         """The multiplier of ``lr`` in epoch ``epoch`` (0-based)."""
         if self.kind == "step":

@@ -16,7 +16,7 @@ from leaps.karel import dsl
 from leaps.karel.parallel import set_numba_threads
 from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
-from leaps.models.module import LR_SCHEDULES, LeapsModule, ModuleConfig
+from leaps.models.module import LeapsModule, ModuleConfig
 
 
 class TrainingError(RuntimeError):
@@ -41,22 +41,13 @@ def _module_config(cfg: DictConfig) -> ModuleConfig:
         raise TrainingError(f"model.vae.max_tokens must be <= {dsl.MAX_PROGRAM_TOKENS}, got {config.vae.max_tokens}")
     if not config.lr > 0:
         raise TrainingError(f"model.lr must be > 0, got {config.lr}")
-    schedule = config.lr_schedule
-    if schedule.kind not in LR_SCHEDULES:
-        raise TrainingError(f"model.lr_schedule.kind must be one of {', '.join(LR_SCHEDULES)}, got {schedule.kind!r}")
-    for key in ("every_epochs", "epochs"):
-        if not isinstance(getattr(schedule, key), int) or getattr(schedule, key) < 1:
-            raise TrainingError(f"model.lr_schedule.{key} must be an integer >= 1, got {getattr(schedule, key)}")
-    if not 0 < schedule.gamma <= 1:
-        raise TrainingError(f"model.lr_schedule.gamma must be in (0, 1], got {schedule.gamma}")
-    if schedule.kind == "cosine" and not 0 < schedule.min_lr <= config.lr:
-        raise TrainingError(f"model.lr_schedule.min_lr must be in (0, model.lr], got {schedule.min_lr}")
     for key, value in config.losses.__dict__.items():
         if not value >= 0:
             raise TrainingError(f"model.losses.{key} must be >= 0, got {value}")
     if not config.losses.baseline_momentum < 1:
         raise TrainingError(f"model.losses.baseline_momentum must be < 1, got {config.losses.baseline_momentum}")
     try:
+        config.lr_schedule.check(config.lr)
         config.rl.check()
     except ValueError as err:
         raise TrainingError(str(err)) from None
