@@ -22,6 +22,10 @@ from leaps.karel import protocols
 
 TEST_SUFFIX = ": test"
 """A column of held-out test returns is headed by its search column's label and this."""
+FINAL_SUFFIX = ": final"
+"""A column of the returns of the program a method ends on (``final_return``:
+CEM's mean decoded greedily at its last iteration, what the original LEAPS
+reports), headed by its search column's label and this."""
 
 
 def protocol_of(result: dict) -> str:
@@ -42,7 +46,9 @@ def protocol_note(protocol: str) -> str:
     spec = protocols.get(protocol)
     return (f"{spec.summary}. Cells: mean ± std over seeds of the best program's return on the search's worlds "
             f"(n runs, mean programs evaluated, mean wall time); columns headed `...{TEST_SUFFIX}`: the same "
-            f"programs on {spec.test_worlds} unseen worlds (test_return).")
+            f"programs on {spec.test_worlds} unseen worlds (test_return); columns headed `...{FINAL_SUFFIX}`: the "
+            f"return of the program the method ends on (final_return: CEM's mean decoded greedily at its last "
+            f"iteration, the statistic the original LEAPS code reports).")
 
 
 def run_label(result: dict) -> str:
@@ -77,6 +83,14 @@ def _mean_std(values: list[float]) -> str:
     return f"{array.mean():.2f} ± {array.std():.2f}"
 
 
+def _optional_cell(runs: list[dict], key: str) -> str:
+    """Mean ± std of ``key`` over the runs that recorded it (their count when not all did)."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    if not values:
+        return "-"
+    return _mean_std(values) + ("" if len(values) == len(runs) else f" (n={len(values)})")
+
+
 def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
     """The markdown table of ``protocol``'s runs among ``results``, with the
     paper's numbers beside where the protocol has them, and a test column
@@ -90,7 +104,10 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
         groups[(r["task"], label)].append(r)
     labels = sorted({label for _, label in groups})
     tested = {label for (_, label), runs in groups.items() if any(r.get("test_return") is not None for r in runs)}
-    columns = [c for label in labels for c in ([label, label + TEST_SUFFIX] if label in tested else [label])]
+    ended = {label for (_, label), runs in groups.items() if any(r.get("final_return") is not None for r in runs)}
+    columns = [label + suffix for label in labels
+               for suffix, shown in (("", True), (FINAL_SUFFIX, label in ended), (TEST_SUFFIX, label in tested))
+               if shown]
     order = task_order(protocol)
     tasks = [t for t in order if any(t == task for task, _ in groups)]
     tasks += sorted({task for task, _ in groups} - set(tasks))
@@ -102,16 +119,15 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
         for label in labels:
             runs = groups.get((task, label), [])
             if not runs:
-                cells += ["-", "-"] if label in tested else ["-"]
+                cells += ["-"] * (1 + (label in ended) + (label in tested))
                 continue
             evals = np.mean([r["evaluations"] for r in runs])
             wall = np.mean([r["wall_time_s"] for r in runs])
             cells.append(f"{_mean_std([r['best_return'] for r in runs])} (n={len(runs)}, {evals:,.0f} evals, "
                          f"{wall:.0f} s)")
-            if label in tested:
-                test = [r["test_return"] for r in runs if r.get("test_return") is not None]
-                cells.append((_mean_std(test) + ("" if len(test) == len(runs) else f" (n={len(test)})"))
-                             if test else "-")
+            for key, shown in (("final_return", label in ended), ("test_return", label in tested)):
+                if shown:
+                    cells.append(_optional_cell(runs, key))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

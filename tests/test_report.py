@@ -139,3 +139,13 @@ def test_test_returns_get_a_column_beside_the_search_return(tmp_path):
     assert table["maze"][1:] == ["1.00 ± 0.00 (n=2, 10 evals, 1 s)", "0.85 ± 0.05", "0.50 ± 0.00 (n=1, 10 evals, 1 s)"]
     results.append({**base, "searcher": "hill_climbing", "best_return": 1.0})  # one run of three lacks it
     assert rows(report.table(results))["maze"][2] == "0.85 ± 0.05 (n=2)"
+
+
+def test_the_programs_methods_end_on_get_a_column_between_search_and_test():
+    base = {"task": "maze", "model": "leaps", "searcher": "cem", "evaluations": 10, "wall_time_s": 1.0}
+    results = [{**base, "best_return": 1.0, "final_return": f, "test_return": 0.9} for f in (0.2, 0.6)]
+    results.append({**base, "searcher": "hill_climbing", "model": None, "best_return": 1.0, "final_return": None})
+    table = rows(report.table(results))
+    assert table["task"] == ["LEAPS (paper)", "cem (leaps)", "cem (leaps): final", "cem (leaps): test",
+                             "hill_climbing"]
+    assert table["maze"][2:4] == ["0.40 ± 0.20", "0.90 ± 0.00"]

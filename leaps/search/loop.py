@@ -85,5 +85,7 @@ def search(
         if method.done(evaluate):
             break
     best = evaluate.best
+    final = method.final_program()
     return SearchResult(best.program, best.mean_return, best.raw_return, iteration, evaluate.count,
-                        method.converged(evaluate), history)
+                        method.converged(evaluate), history, final_program=None if final is None else final[0],
+                        final_return=None if final is None else final[1])

@@ -44,6 +44,8 @@ class SearchResult:
     converged: bool
     history: list[dict] = field(default_factory=list)
     test_return: float | None = None  # the best program on held-out worlds, once the runner has scored it
+    final_program: str | None = None  # the program the method ends on, where its publication reports that one
+    final_return: float | None = None  # (CEM: the mean's greedy program; see SearchMethod.final_program)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -192,6 +192,8 @@ def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluato
         "best_raw_return": result.best_raw_return,
         "test_return": result.test_return,
         "test_worlds": int(cfg.get("test_worlds") or protocol_of(cfg).test_worlds),
+        "final_program": result.final_program,
+        "final_return": result.final_return,
         "iterations": result.iterations,
         "evaluations": result.evaluations,
         "wall_time_s": round(wall, 3),

@@ -109,6 +109,20 @@ def test_cem_resume_equals_uninterrupted(restart_after):
     resumed = run_cem(decoder, TaskEvaluator("maze", seed=0), cfg, seed=2, state=states[len(states) // 2])
     assert resumed.history == full.history and resumed.best_program == full.best_program
     assert resumed.evaluations == full.evaluations
+    assert (resumed.final_program, resumed.final_return) == (full.final_program, full.final_return)
+
+
+def test_the_result_keeps_the_mean_program_the_original_reports_beside_the_best():
+    """The best program may have been a population sample long ago; the
+    original's statistic is the mean's greedy program at the last iteration."""
+    cfg = CEM(population_size=8, sigma=0.01, init_type="zeros", max_iterations=5)
+    result = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0), cfg, seed=0)
+    last = result.history[-1]["extra"]
+    assert result.final_program == last["mean_program"] == dsl.to_text(dsl.parse(BAD))
+    assert result.final_return == last["mean_program_return"] < 1.0
+    converged = run_cem(ThresholdDecoder(), TaskEvaluator("maze", seed=0),
+                        CEM(population_size=16, sigma=1.0, elitism_rate=0.25, init_type="zeros"), seed=0)
+    assert converged.final_return == converged.best_return == 1.0
 
 
 def test_cem_with_a_tiny_real_model_improves_the_return():

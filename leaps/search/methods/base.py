@@ -78,6 +78,13 @@ class SearchMethod(ABC):
         """What the result reports as ``converged``."""
         return evaluate.solved()
 
+    def final_program(self) -> tuple[str, float] | None:
+        """The program the method itself ends on and its return, where that
+        is what its original publication reports instead of the best program
+        seen (CEM: the mean's greedy program); None for methods whose result
+        is the best program."""
+        return None
+
 
 def _check_type(value: Any, annotation: Any, key: str) -> None:
     """``ValueError`` unless ``value`` fits a setting's type (int, float, bool, str, or one of them or None)."""

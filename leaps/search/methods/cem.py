@@ -16,7 +16,8 @@ space of a stage-1 model):
   scheduler lags one iteration: see ``sigma_at``);
 - the best program reported is the best over every program evaluated (the
   population's and the mean's); the reference saves the mean's latest program,
-  which equals it once converged.
+  which equals it once converged, and reports its return: the result keeps
+  that one too (``final_program`` / ``final_return``).
 
 One knob is ours, off by default: ``restart_after`` (iterations without a
 better best program, while the best is below the task's maximum) re-draws
@@ -96,17 +97,20 @@ class CEM(SearchMethod):
         self.stall = 0  # iterations since the best program last improved
         self.restarts = 0
         self.is_converged = False
+        self.last_mean: tuple[str, float] | None = None  # the mean's greedy program at the latest iteration
 
     def state(self) -> dict:
         return {"generator": self.generator.get_state().tolist(), "mean": self.mean.tolist(),
                 "recent": list(self.recent), "phase_start": self.phase_start, "stall": self.stall,
-                "restarts": self.restarts}
+                "restarts": self.restarts, "last_mean": self.last_mean}
 
     def load(self, state: dict) -> None:
         self.generator.set_state(torch.tensor(state["generator"], dtype=torch.uint8))
         self.mean = torch.tensor(state["mean"], dtype=torch.float32)
         self.recent.extend(state["recent"])
         self.phase_start, self.stall, self.restarts = state["phase_start"], state["stall"], state["restarts"]
+        last_mean = state.get("last_mean")  # absent from states saved before it was kept
+        self.last_mean = None if last_mean is None else (str(last_mean[0]), float(last_mean[1]))
 
     def step(self, evaluate: Evaluations, iteration: int) -> Step:
         index = iteration - 1  # 0-based, as the reference's schedule counts
@@ -119,6 +123,7 @@ class CEM(SearchMethod):
         mean_program = self.space.decode_vectors(self.mean[None], greedy=True)
         mean_return = float(evaluate(mean_program).mean_return[0])
         self.recent.append(mean_return)
+        self.last_mean = (mean_program.texts[0], mean_return)
         extra = {"sigma": sigma, "mean_program_return": mean_return, "mean_program": mean_program.texts[0],
                  "restarts": self.restarts}
         self.is_converged = len(self.recent) == self.converge_iterations and min(self.recent) >= evaluate.max_return
@@ -138,6 +143,11 @@ class CEM(SearchMethod):
 
     def converged(self, evaluate: Evaluations) -> bool:
         return self.is_converged
+
+    def final_program(self) -> tuple[str, float] | None:
+        """What the reference's pretrain/CEM.py reports: the mean's greedy
+        program at the last iteration (with restarts: the current restart's)."""
+        return self.last_mean
 
 
 def initial_mean(init_type: str, dim: int, generator: torch.Generator) -> torch.Tensor:
