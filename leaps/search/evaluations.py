@@ -6,8 +6,11 @@ generalisation test go to them directly and so never count."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from leaps.karel.protocols.base import Evaluator, Scores
 from leaps.search.results import BestTracker
@@ -63,9 +66,33 @@ class Evaluations:
         self.best.update(programs.texts, scores)
         return scores
 
+    def until_solved(self, programs: Programs) -> Scores:
+        """Score ``programs`` as if one at a time, stopping after the first
+        that reaches the task's maximum: only the programs up to it count
+        and are returned (the successors' methods evaluate this way)."""
+        if len(programs) > self.room:
+            raise RuntimeError(f"{len(programs)} programs exceed the {self.room} evaluations left")
+        scores = self.evaluator.evaluate(programs.encoded)
+        reached = np.flatnonzero(scores.mean_return >= self.max_return)
+        if len(reached):
+            keep = int(reached[0]) + 1
+            scores = _first(scores, keep)
+            programs = Programs(programs.texts[:keep], None)
+        self.count += len(scores)
+        self.best.update(programs.texts, scores)
+        return scores
+
     def state(self) -> dict:
         return {"count": self.count, "best": self.best.state()}
 
     def load(self, state: dict) -> None:
         self.count = state["count"]
         self.best.load(state["best"])
+
+
+def _first(scores: Scores, n: int) -> Scores:
+    """The scores of the first ``n`` programs (every per-program array field cut)."""
+    assert dataclasses.is_dataclass(scores)
+    cut = {f.name: value[:n] for f in dataclasses.fields(scores)
+           if isinstance(value := getattr(scores, f.name), np.ndarray)}
+    return dataclasses.replace(scores, **cut)

@@ -1,5 +1,5 @@
-"""Search methods (``searcher=`` in conf/searcher/): ``cem``, ``hill_climbing``,
-``random`` and ``given``. A method works in every space that provides what it
+"""Search methods (``searcher=`` in conf/searcher/; ``METHODS.names()`` lists
+them). A method works in every space that provides what it
 ``needs``. A new method is one module here with a ``@METHODS.register``
 dataclass, plus its ``conf/searcher/<name>.yaml``."""
 
