@@ -96,6 +96,11 @@ class EvaluationProtocol(ABC):
         (None: the task's own) on ``worlds``; ``ValueError`` for an unknown
         task or a setting the protocol lacks."""
 
+    def vector_backend(self, task: str, num_envs: int, **task_options: Any) -> Any:
+        """The compiled episodes of ``task`` for :class:`leaps.karel.vector.KarelVectorEnv`
+        (a :class:`leaps.karel.vector.backend.VectorBackend`)."""
+        raise ValueError(f"protocol {self.name} has no vectorised environment")
+
     @abstractmethod
     def gym_ids(self) -> dict[str, str]:
         """Gymnasium environment id of every task."""

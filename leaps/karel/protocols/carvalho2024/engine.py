@@ -349,3 +349,9 @@ def trace_episode(code, task, walls0, markers0, agent0, params, food, zob_agent,
     )
     n = min(n_actions + 1, n_frames)
     return ret, calls, reason, n_actions, frames[0][:n], frames[1][:n], frames[2][:n], frames[3][:n]
+
+
+init_task = _init_task
+"""A task's episode state set up from its parameters (for other compiled steppers: leaps.karel.vector)."""
+task_reward = _reward
+"""(terminated, reward) after an action, by task id (for other compiled steppers: leaps.karel.vector)."""

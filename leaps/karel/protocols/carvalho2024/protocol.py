@@ -47,6 +47,12 @@ class Carvalho2024Protocol(EvaluationProtocol):
             raise ValueError(err.args[0]) from None
         return Evaluator(spec, seeds=world_seeds(worlds or EvaluationWorlds(), self.test_worlds))
 
+    def vector_backend(self, task: str, num_envs: int, **task_options: Any) -> Any:
+        # the compiled kernels are imported on first use
+        from leaps.karel.protocols.carvalho2024.vector import Carvalho2024VectorBackend
+
+        return Carvalho2024VectorBackend(task, num_envs, **task_options)
+
     def gym_ids(self) -> dict[str, str]:
         return {name: env_id(name) for name in TASK_NAMES}
 
@@ -54,4 +60,6 @@ class Carvalho2024Protocol(EvaluationProtocol):
         for name, gym_id in self.gym_ids().items():
             if gym_id not in gym.registry:
                 gym.register(id=gym_id, entry_point="leaps.karel.protocols.carvalho2024.gym_env:Carvalho2024TaskEnv",
-                             kwargs={"task": name}, max_episode_steps=MAX_CALLS)
+                             kwargs={"task": name},
+                             vector_entry_point="leaps.karel.protocols.carvalho2024.vector:make_vector_env",
+                             max_episode_steps=MAX_CALLS)

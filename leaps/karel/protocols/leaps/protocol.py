@@ -59,6 +59,12 @@ class LeapsProtocol(EvaluationProtocol):
         bound = get_task(task, call_budget=call_budget, **task_options)
         return TaskEvaluator(bound, worlds=bound.initial_worlds(count, world_generator(worlds)))
 
+    def vector_backend(self, task: str, num_envs: int, **task_options: Any) -> Any:
+        # the compiled kernels are imported on first use
+        from leaps.karel.protocols.leaps.vector import LeapsVectorBackend
+
+        return LeapsVectorBackend(task, num_envs, **task_options)
+
     def gym_ids(self) -> dict[str, str]:
         return {name: env_id(get_task(name)) for name in task_names()}
 
@@ -66,4 +72,6 @@ class LeapsProtocol(EvaluationProtocol):
         for name, gym_id in self.gym_ids().items():
             if gym_id not in gym.registry:
                 gym.register(id=gym_id, entry_point="leaps.karel.protocols.leaps.gym_env:KarelTaskEnv",
-                             kwargs={"task": name}, max_episode_steps=get_task(name).call_budget)
+                             kwargs={"task": name},
+                             vector_entry_point="leaps.karel.protocols.leaps.vector:make_vector_env",
+                             max_episode_steps=get_task(name).call_budget)

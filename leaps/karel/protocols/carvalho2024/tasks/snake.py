@@ -32,10 +32,13 @@ def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorl
             break
     markers = np.zeros((height, width), dtype=np.int8)
     markers[fr, fc] = 1
-    food = np.empty((FOOD_DRAWS, 2), dtype=np.int64)
-    for i in range(FOOD_DRAWS):
-        food[i, 0] = rng.randint(1, height - 1)
-        food[i, 1] = rng.randint(1, width - 1)
+    if height == width:  # one call draws the same stream as alternating scalar draws of one range (~100x faster)
+        food = rng.randint(1, height - 1, size=2 * FOOD_DRAWS).astype(np.int64).reshape(FOOD_DRAWS, 2)
+    else:
+        food = np.empty((FOOD_DRAWS, 2), dtype=np.int64)
+        for i in range(FOOD_DRAWS):
+            food[i, 0] = rng.randint(1, height - 1)
+            food[i, 1] = rng.randint(1, width - 1)
     return InitialWorld(border_walls(height, width), markers, (row, col, 1), make_params(row, col, fr, fc), food)
 
 
