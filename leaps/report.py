@@ -132,6 +132,49 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
     return "\n".join(lines)
 
 
+FRACTIONS = (0.5, 0.9, 1.0)
+"""Sample efficiency: the evaluations a run needed to first reach these fractions of the task's maximum return."""
+
+
+def evaluations_to_reach(result: dict, fraction: float) -> float:
+    """Program evaluations after which the run's best return first reached
+    ``fraction`` of the task's maximum (``best_trace``); inf if it never did."""
+    threshold = fraction * float(result.get("max_return", 1.0))
+    return next((float(n) for n, value in result["best_trace"] if value >= threshold), np.inf)
+
+
+def _evaluations(value: float) -> str:
+    return "never" if not np.isfinite(value) else f"{value:,.0f}"
+
+
+def sample_efficiency_table(results: list[dict], protocol: str = protocols.DEFAULT) -> str | None:
+    """Per task and search column: the median over seeds of the evaluations
+    to reach 50%, 90% and 100% of the task's maximum (runs that never reach
+    it count as never: a median of "never" means half the runs or more did not
+    get there), how many runs reached the maximum, and the median evaluations
+    at which runs first saw their final best. Runs made before searches
+    recorded ``best_trace`` are left out."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in results:
+        if protocol_of(r) == protocol and r.get("best_trace") is not None:
+            groups[(r["task"], run_label(r))].append(r)
+    if not groups:
+        return None
+    order = task_order(protocol)
+    keys = sorted(groups, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k))
+    heads = [f"{f:.0%} of max" for f in FRACTIONS]
+    lines = ["| task | search | " + " | ".join(heads) + " | reached max | final best at |",
+             "|" + "---|" * (4 + len(FRACTIONS))]
+    for task, label in keys:
+        runs = groups[(task, label)]
+        cells = [_evaluations(float(np.median([evaluations_to_reach(r, f) for r in runs]))) for f in FRACTIONS]
+        reached = sum(np.isfinite(evaluations_to_reach(r, 1.0)) for r in runs)
+        final = [r["best_trace"][-1][0] for r in runs if r["best_trace"]]
+        cells += [f"{reached}/{len(runs)}", _evaluations(float(np.median(final))) if final else "-"]
+        lines.append(f"| {task} | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def generalisation_table(results: list[dict]) -> str | None:
     """Mean ± std over seeds of the best programs' returns on other grid sizes
     (``generalisation`` in results.json), one row per task and size."""
@@ -233,6 +276,12 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         raise SystemExit(f"error: results of unknown protocols {', '.join(unknown)}")
     text = "\n\n".join(f"{protocol_note(p)}\n\n{table(results, p)}" for p in protocols.names() if p in found)
+    for p in protocols.names():
+        efficiency = sample_efficiency_table(results, p) if p in found else None
+        if efficiency is not None:
+            text += (f"\n\nSample efficiency ({p}): median program evaluations over seeds to first reach each "
+                     f"fraction of the task's maximum return (never: not reached by half the runs or more):\n\n"
+                     + efficiency)
     general = generalisation_table(results)
     if general is not None:
         text += "\n\nThe best programs on larger grids (same seeds, same call budget):\n\n" + general

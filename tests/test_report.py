@@ -149,3 +149,18 @@ def test_the_programs_methods_end_on_get_a_column_between_search_and_test():
     assert table["task"] == ["LEAPS (paper)", "cem (leaps)", "cem (leaps): final", "cem (leaps): test",
                              "hill_climbing"]
     assert table["maze"][2:4] == ["0.40 ± 0.20", "0.90 ± 0.00"]
+
+
+def test_sample_efficiency_gives_median_evaluations_to_each_fraction_of_the_maximum():
+    base = {"task": "doorkey", "protocol": "carvalho2024", "model": None, "searcher": "hill_climbing",
+            "evaluations": 1000, "wall_time_s": 1.0, "max_return": 1.0}
+    traces = [[[1, 0.1], [40, 0.5], [300, 1.0]], [[5, 0.6], [90, 0.95]], [[2, 0.2]]]
+    results = [{**base, "best_return": t[-1][1], "best_trace": t} for t in traces]
+    assert [report.evaluations_to_reach(results[0], f) for f in report.FRACTIONS] == [40, 300, 300]
+    assert report.evaluations_to_reach(results[2], 0.5) == float("inf")
+    table = rows(report.sample_efficiency_table(results, "carvalho2024"))
+    # 50%: 40, 5, never -> 40; 90%: 300, 90, never -> 300; 100%: 300, never, never -> never
+    assert table["doorkey"] == ["hill_climbing", "40", "300", "never", "1/3", "90"]
+    assert report.sample_efficiency_table(results, "leaps") is None
+    old = [{k: v for k, v in r.items() if k != "best_trace"} for r in results]  # runs made before traces
+    assert report.sample_efficiency_table(old, "carvalho2024") is None

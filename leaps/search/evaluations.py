@@ -44,6 +44,9 @@ class Evaluations:
         self.eval_budget = eval_budget
         self.count = 0
         self.best = BestTracker()
+        self.trace: list[tuple[int, float]] = []
+        """(evaluations, return) at every improvement of the best return, in
+        evaluation order: how fast a search got where it got."""
 
     @property
     def max_return(self) -> float:
@@ -62,6 +65,7 @@ class Evaluations:
         if len(programs) > self.room:  # a method's bug, never a user's: methods ask for ``room`` first
             raise RuntimeError(f"{len(programs)} programs exceed the {self.room} evaluations left")
         scores = self.evaluator.evaluate(programs.encoded)
+        self._trace(scores.mean_return)
         self.count += len(scores)
         self.best.update(programs.texts, scores)
         return scores
@@ -78,16 +82,26 @@ class Evaluations:
             keep = int(reached[0]) + 1
             scores = _first(scores, keep)
             programs = Programs(programs.texts[:keep], None)
+        self._trace(scores.mean_return)
         self.count += len(scores)
         self.best.update(programs.texts, scores)
         return scores
 
+    def _trace(self, returns: np.ndarray) -> None:
+        """Add the batch's improvements, as if its programs were scored one by one."""
+        if not len(returns):
+            return
+        best = self.trace[-1][1] if self.trace else -np.inf
+        before = np.maximum.accumulate(np.concatenate([[best], returns[:-1]]))  # best before each program
+        self.trace += [(self.count + int(i) + 1, float(returns[i])) for i in np.flatnonzero(returns > before)]
+
     def state(self) -> dict:
-        return {"count": self.count, "best": self.best.state()}
+        return {"count": self.count, "best": self.best.state(), "trace": [list(t) for t in self.trace]}
 
     def load(self, state: dict) -> None:
         self.count = state["count"]
         self.best.load(state["best"])
+        self.trace = [(int(n), float(r)) for n, r in state.get("trace", [])]  # absent from older states
 
 
 def _first(scores: Scores, n: int) -> Scores:

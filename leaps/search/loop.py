@@ -88,4 +88,4 @@ def search(
     final = method.final_program()
     return SearchResult(best.program, best.mean_return, best.raw_return, iteration, evaluate.count,
                         method.converged(evaluate), history, final_program=None if final is None else final[0],
-                        final_return=None if final is None else final[1])
+                        final_return=None if final is None else final[1], trace=list(evaluate.trace))

@@ -46,6 +46,7 @@ class SearchResult:
     test_return: float | None = None  # the best program on held-out worlds, once the runner has scored it
     final_program: str | None = None  # the program the method ends on, where its publication reports that one
     final_return: float | None = None  # (CEM: the mean's greedy program; see SearchMethod.final_program)
+    trace: list[tuple[int, float]] = field(default_factory=list)  # (evaluations, best return) at each improvement
 
     def to_dict(self) -> dict:
         return asdict(self)

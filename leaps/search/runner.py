@@ -196,6 +196,9 @@ def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluato
         "final_return": result.final_return,
         "iterations": result.iterations,
         "evaluations": result.evaluations,
+        "max_return": float(evaluator.max_return),
+        "evaluations_to_best": result.trace[-1][0] if result.trace else None,  # when the final best was first seen
+        "best_trace": [list(t) for t in result.trace],  # [evaluations, best return] at every improvement
         "wall_time_s": round(wall, 3),
         "converged": result.converged,
         "generalisation": generalisation(cfg, result.best_program),

@@ -31,7 +31,8 @@ def search(out: Path, overrides: list[str]) -> tuple[dict, dict]:
         cfg = compose("search", overrides=[*overrides, "logger=none", "progress=false", "gif=false",
                                            "generalisation.sizes=[[10,10]]"])
     run_search(cfg, out)
-    keep = ("best_program", "best_return", "test_return", "evaluations", "iterations", "generalisation")
+    keep = ("best_program", "best_return", "test_return", "evaluations", "iterations", "generalisation", "best_trace",
+            "evaluations_to_best", "final_return")
     results = json.loads((out / "results.json").read_text())
     return {k: results[k] for k in keep}, json.loads((out / "history.json").read_text())
 
