@@ -200,12 +200,21 @@ def generalisation_table(results: list[dict]) -> str | None:
 
 
 def load_histories(dirs: list[Path]) -> list[tuple[dict, list[dict]]]:
+    """Each run's best return against evaluations: from ``best_trace`` in
+    results.json (every improvement, then the run's end), else from its
+    history.json (runs made before traces; sweeps in results/ keep neither)."""
     runs = []
     for d in dirs:
         for path in sorted(d.rglob("results.json")):
+            result = json.loads(path.read_text())
+            if result.get("best_trace"):
+                trace = [{"evaluations": n, "best_return": value} for n, value in result["best_trace"]]
+                runs.append((result, trace + [{"evaluations": result["evaluations"],
+                                               "best_return": result["best_return"]}]))
+                continue
             history_path = path.with_name("history.json")
             if history_path.exists():
-                runs.append((json.loads(path.read_text()), json.loads(history_path.read_text())["history"]))
+                runs.append((result, json.loads(history_path.read_text())["history"]))
     return runs
 
 

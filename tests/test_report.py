@@ -164,3 +164,14 @@ def test_sample_efficiency_gives_median_evaluations_to_each_fraction_of_the_maxi
     assert report.sample_efficiency_table(results, "leaps") is None
     old = [{k: v for k, v in r.items() if k != "best_trace"} for r in results]  # runs made before traces
     assert report.sample_efficiency_table(old, "carvalho2024") is None
+
+
+def test_the_plot_reads_best_traces_without_history_files(tmp_path):
+    run = tmp_path / "doorkey" / "hill_climbing" / "seed0"
+    run.mkdir(parents=True)
+    result = {"task": "doorkey", "protocol": "carvalho2024", "searcher": "hill_climbing", "model": None,
+              "best_return": 0.5, "evaluations": 1000, "wall_time_s": 1.0, "best_trace": [[3, 0.1], [200, 0.5]]}
+    (run / "results.json").write_text(json.dumps(result))
+    [(loaded, curve)] = report.load_histories([tmp_path])
+    assert [(p["evaluations"], p["best_return"]) for p in curve] == [(3, 0.1), (200, 0.5), (1000, 0.5)]
+    assert report.plot([tmp_path], tmp_path / "p.png") is not None
