@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,rl]"
 	touch $@
 
 demo: venv
@@ -29,7 +29,7 @@ test-all: venv
 	$(PY) -m pytest
 
 lint: venv
-	$(VENV)/bin/ruff check leaps tests benchmarks train.py search.py
+	$(VENV)/bin/ruff check leaps tests benchmarks train.py search.py rl.py
 
 bench: venv
 	$(PY) benchmarks/interpreter.py

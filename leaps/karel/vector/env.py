@@ -161,8 +161,9 @@ class KarelVectorEnv(VectorEnv):
         if same_step and done.any():
             ended = np.flatnonzero(done)
             final = self._observe() if self.copy else self._observe().copy()
-            info["final_obs"] = np.array([final[i] if done[i] else None for i in range(self.num_envs)],
-                                         dtype=object)
+            info["final_obs"] = np.empty(self.num_envs, dtype=object)
+            for i in ended:
+                info["final_obs"][i] = final[i]
             info["_final_obs"] = done.copy()
             info.update(self._begin(ended))
             self._needs_reset[:] = False

@@ -1,0 +1,3 @@
+from leaps.rl.app import main
+
+main()

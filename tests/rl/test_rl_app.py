@@ -1,0 +1,66 @@
+"""rl.py end to end on tiny budgets: results.json where leaps.report reads it
+(DRL columns beside the searchers), same seed -> same result, resume from
+the last checkpoint, and bad input in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("stable_baselines3")
+
+from leaps import report  # noqa: E402
+from tests.test_entrypoint_errors import ROOT, assert_clean_failure, run_entry  # noqa: E402
+
+RL = str(ROOT / "rl.py")
+TINY = ["logger=none", "agent.num_envs=8", "agent.n_steps=16", "agent.batch_size=64", "checkpoint_every=128",
+        "test_worlds=5", "task.n_worlds=3", "agent.cnn.channels=[8,8]", "agent.cnn.features_dim=32",
+        "generalisation.sizes=[[10,10]]", "generalisation.n_worlds=2"]
+
+
+def train(run_dir: Path, *args: str) -> dict:
+    code, text = run_entry(RL, [*TINY, f"hydra.run.dir={run_dir}", *args])
+    assert code in (0, None), text
+    return json.loads((run_dir / "results.json").read_text())
+
+
+def test_tiny_training_writes_results_that_the_report_labels(tmp_path):
+    result = train(tmp_path / "grid", "task=harvester", "obs=grid", "total_steps=512", "seed=3")
+    assert result["evaluations"] == 512 and result["seed"] == 3 and result["protocol"] == "leaps"
+    assert 0.0 <= result["best_return"] <= 1.0 and 0.0 <= result["test_return"] <= 1.0
+    assert set(result["generalisation"]) == {"10x10"}
+    assert result["wall_time_s"] > 0 and result["steps_per_s"] > 0
+    assert report.run_label(result) == "ppo (grid)"
+    table = report.table([result])
+    assert "ppo (grid)" in table and "ppo (grid): test" in table
+
+
+def test_same_seed_same_result_and_resume(tmp_path):
+    args = ["protocol=carvalho2024", "task=harvester", "obs=abstract", "obs.last_action=true", "seed=1"]
+    first = train(tmp_path / "a", *args, "total_steps=512")
+    again = train(tmp_path / "b", *args, "total_steps=512")
+    for key in ("best_return", "test_return", "evaluations"):
+        assert first[key] == again[key]
+    assert report.run_label(first) == "ppo (abstract)" and first["generalisation"] == {}
+    # the run of 'a' continues from its checkpoint at 512 steps to 1024
+    code, text = run_entry(RL, [*TINY, f"hydra.run.dir={tmp_path / 'a'}", *args, "total_steps=1024", "resume=true"])
+    assert code in (0, None), text
+    assert "resuming at 512" in text
+    assert json.loads((tmp_path / "a" / "results.json").read_text())["evaluations"] == 1024
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["agent=sac"], "unknown agent 'sac'"),
+    (["obs=pixels"], "unknown obs 'pixels'"),
+    (["agent.num_envs=0"], "agent.num_envs must be a whole number >= 1"),
+    (["total_steps=-5"], "total_steps must be a whole number >= 1"),
+    (["agent.batch_size=100000"], "exceeds a rollout"),
+    (["protocol=carvalho2024", "task.height=20"], "fixed worlds"),
+    (["task=snake"], "has no task 'snake'"),
+])
+def test_bad_input_ends_in_one_line(tmp_path, args, fragment):
+    code, text = run_entry(RL, ["logger=none", f"hydra.run.dir={tmp_path}", *args])
+    assert_clean_failure(code, text, fragment)
+    assert not (tmp_path / "results.json").exists()
