@@ -181,7 +181,7 @@ def _summary(cfg: DictConfig, model: Any, wall: float, steps_per_s: float, confi
     options = task_options(cfg)
     budget = options.pop("call_budget", None)
     ev = cfg.get("eval") or {}
-    deterministic = bool(ev.get("deterministic", True))
+    deterministic = bool(ev.get("deterministic", False))
     n_worlds = cfg.task.get("n_worlds")
 
     def score(worlds: EvaluationWorlds, call_budget: int | None = budget, **grid: Any) -> float:
