@@ -22,7 +22,9 @@ from leaps.karel.world import NUM_STATE_CHANNELS, World, WorldBatch
 
 DEFAULT_BUDGET = 220
 """The reference's call budget (lenient mode, KAREL_SPEC.md)."""
-_MAX_LOOP_NESTING = 64
+_LOOP_NESTING = 64
+"""REPEAT counters allocated per run; a program nesting deeper (only
+hand-written ones can: it takes > 45 tokens) grows the stack as it goes."""
 
 
 class Mode(IntEnum):
@@ -47,7 +49,7 @@ def _run_one(
     base = pc  # jump targets are relative to the program's first instruction
     n = 0
     n_actions = 0
-    loop_counters = np.empty(_MAX_LOOP_NESTING, np.int64)
+    loop_counters = np.empty(_LOOP_NESTING, np.int64)
     loop_top = -1
     while True:
         op = code[pc, 0]
@@ -92,6 +94,10 @@ def _run_one(
             pc += 1
         elif op == cc.REPEAT_INIT:
             loop_top += 1
+            if loop_top == len(loop_counters):
+                grown = np.empty(2 * len(loop_counters), np.int64)
+                grown[:loop_top] = loop_counters
+                loop_counters = grown
             loop_counters[loop_top] = code[pc, 1]
             pc += 1
         elif op == cc.REPEAT_NEXT:

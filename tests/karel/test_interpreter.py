@@ -158,3 +158,14 @@ def test_run_pairs_and_id_matrix_input():
     for i in range(20):
         assert pairs["lengths"][i] == full.lengths[i, i]
         assert np.array_equal(pairs["actions"][i], full.actions[i, i])
+
+
+@pytest.mark.parametrize("depth", [63, 64, 65, 130])
+def test_repeats_nested_deeper_than_the_preallocated_stack_run_as_the_pure_interpreter(depth):
+    """Only hand-written programs nest this deep (the token limit stops
+    generated ones); the counters' stack grows instead of overflowing."""
+    text = "DEF run m( " + "REPEAT R=2 r( " * depth + "turnLeft " + "r) " * depth + "m)"
+    program = dsl.parse(text, max_tokens=None)
+    worlds = WorldGenerator().sample_batch(2, np.random.default_rng(0))
+    compare_with_pure([program], worlds, Mode.LENIENT, budget=1000)
+    compare_with_pure([program], worlds, Mode.LENIENT, budget=10**7)
