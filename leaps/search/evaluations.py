@@ -7,6 +7,7 @@ generalisation test go to them directly and so never count."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,11 @@ from leaps.search.results import BestTracker
 class Programs:
     """A batch of candidate programs: their text (for the best program,
     ties and logs) and the form the evaluator reads fastest (a token id
-    matrix from a decoder, ASTs, or the texts themselves)."""
+    matrix from a decoder, ASTs, or the texts themselves). ``texts`` may be
+    made lazily (leaps.search.spaces.tokens.LazyTexts): only the best
+    program's is read."""
 
-    texts: list[str]
+    texts: Sequence[str]
     encoded: Any
 
     @classmethod
@@ -80,6 +83,26 @@ class Evaluations:
         reached = np.flatnonzero(scores.mean_return >= self.max_return)
         if len(reached):
             keep = int(reached[0]) + 1
+            scores = _first(scores, keep)
+            programs = Programs(programs.texts[:keep], None)
+        self._trace(scores.mean_return)
+        self.count += len(scores)
+        self.best.update(programs.texts, scores)
+        return scores
+
+    def prefix(self, programs: Programs, scored: Callable[[np.ndarray], int]) -> Scores:
+        """Score ``programs`` in one batch as a method that scores them one
+        at a time and stops early would: ``scored(returns)`` says how many
+        (from the first) it scores, and only those count, can become the
+        best and are returned (first-improvement hill climbing stops at the
+        first better neighbour)."""
+        if len(programs) > self.room:
+            raise RuntimeError(f"{len(programs)} programs exceed the {self.room} evaluations left")
+        scores = self.evaluator.evaluate(programs.encoded)
+        keep = int(scored(scores.mean_return))
+        if not 1 <= keep <= len(scores):
+            raise RuntimeError(f"scored {keep} of a batch of {len(scores)}")
+        if keep < len(scores):
             scores = _first(scores, keep)
             programs = Programs(programs.texts[:keep], None)
         self._trace(scores.mean_return)

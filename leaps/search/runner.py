@@ -118,6 +118,7 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
         set_torch_threads(cfg.get("torch_threads"))
         space = make_space(cfg, method)
         eval_budget = int(cfg.eval_budget) if cfg.get("eval_budget") is not None else default_eval_budget(cfg)
+        method.check_budget(eval_budget)
     except ValueError as err:
         raise SearchError(str(err)) from None
     task_name, name = str(cfg.task.name), method.name

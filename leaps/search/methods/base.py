@@ -49,6 +49,11 @@ class SearchMethod(ABC):
         except ValueError as err:
             raise ValueError(f"searcher={cls.name}: {err}") from None
 
+    def check_budget(self, eval_budget: int) -> None:
+        """``ValueError`` when ``eval_budget`` cannot hold what one iteration
+        needs (checked before a run writes anything); by default any budget."""
+        return None
+
     def step_evaluations(self) -> int:
         """Evaluations the next iteration needs at least; the search stops when fewer are left."""
         return 1

@@ -1,21 +1,40 @@
-"""Stochastic hill climbing with restarts (``searcher=hill_climbing``; after
-Carvalho, Tjhia & Lelis, ICLR 2024): from an individual of the space's
-prior, evaluate ``neighbours`` random neighbours, move to the best one while
-it improves, restart from a new individual when none does. In
-``space=program`` neighbours are subtree mutations; in ``space=latent``,
-perturbed latent vectors."""
+"""Stochastic hill climbing with restarts (``searcher=hill_climbing``), in
+two variants (``searcher.variant``):
+
+- ``first_improvement``: the hill climbing of Carvalho, Tjhia & Lelis (ICLR
+  2024; their ``StochasticHillClimbing2``, k = 250): draw ``neighbours``
+  neighbours, score them one at a time and move to the first that is better
+  (only those scored count), restart from a fresh individual at a local
+  maximum. In ``space=program`` it climbs their grammar with their node
+  mutation (leaps.search.spaces.carvalho_grammar); in ``space=latent`` it is
+  their latent hill climbing (their ``HillClimbing`` in a ``LatentSpace``):
+  neighbours that decode to no valid program are drawn again (at most 50
+  times each), never scored. The batch is scored in one call and charged
+  up to its first better neighbour (Evaluations.prefix).
+- ``best_improvement`` (ours, the default under protocol=leaps): score all
+  ``neighbours`` and move to the best while it improves; in program space
+  neighbours are subtree mutations of the LEAPS prior."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from leaps.search.evaluations import Evaluations
+from leaps.karel.compiler import compile_programs
+from leaps.search.evaluations import Evaluations, Programs
 from leaps.search.methods import METHODS
 from leaps.search.methods.base import SearchMethod, Step
 from leaps.search.spaces.base import NEIGHBOURS, SAMPLES, SearchSpace
+
+VARIANTS = ("best_improvement", "first_improvement")
+REDRAWS = 50
+"""Draws of a latent neighbour until it decodes to a valid program (their LatentSpace.get_neighbors)."""
+CHUNK = 16
+"""Fewest neighbours first_improvement scores in one call (the first chunk
+follows how many recent steps scored; each next chunk doubles)."""
 
 
 @METHODS.register
@@ -24,18 +43,27 @@ class HillClimbing(SearchMethod):
     name = "hill_climbing"
     needs = frozenset({SAMPLES, NEIGHBOURS})
 
-    neighbours: int = 250  # neighbours evaluated per step
+    neighbours: int = 250  # neighbours drawn per step (their k)
+    variant: str = "best_improvement"  # best_improvement | first_improvement (Carvalho et al.'s)
 
     def __post_init__(self) -> None:
         if self.neighbours < 1:
             raise ValueError(f"neighbours must be >= 1, got {self.neighbours}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
+
+    def check_budget(self, eval_budget: int) -> None:
+        if eval_budget < self.neighbours:
+            raise ValueError(f"eval_budget={eval_budget} is less than one neighbourhood (searcher.neighbours="
+                             f"{self.neighbours}); give eval_budget >= {self.neighbours} or fewer neighbours")
 
     def start(self, space: SearchSpace | None, seed: int) -> None:
         assert space is not None
-        self.space = space
+        self.space = space.for_climber(self.variant)
         self.rng = np.random.default_rng(seed)
         self.current: Any = None  # None: (re)start from the prior at the next step
         self.current_return = -np.inf
+        self._expected = float(self.neighbours)  # neighbours scored per step, recently: the first chunk's size
 
     def state(self) -> dict:
         current = None if self.current is None else self.space.to_json(self.current)
@@ -47,6 +75,8 @@ class HillClimbing(SearchMethod):
         self.current_return = state["current_return"]
 
     def step(self, evaluate: Evaluations, iteration: int) -> Step | None:
+        if self.variant == "first_improvement":
+            return self._first_improvement(evaluate)
         if self.current is None:
             self.current = self.space.sample(1, self.rng)[0]
             self.current_return = float(evaluate(self.space.decode([self.current])).mean_return[0])
@@ -62,3 +92,79 @@ class HillClimbing(SearchMethod):
         else:
             self.current = None
         return Step(result.mean_return, {"restart": not improved})
+
+    def _first_improvement(self, evaluate: Evaluations) -> Step | None:
+        """One step of their loop: a restart scores its fresh individual first,
+        then the neighbours until the first better one. The batch is scored
+        in chunks, each charged up to its first better program
+        (Evaluations.prefix); chunking only saves work, the result is the
+        same whatever the chunks."""
+        restart = self.current is None
+        if restart:
+            fresh, fresh_programs = self._valid(lambda n: self.space.sample(n, self.rng), 1)
+            start = fresh[0]
+        else:
+            start = self.current
+        neighbours, programs = self._valid(lambda n: self.space.neighbours(start, n, self.rng), self.neighbours)
+        if restart:  # one batch: the fresh individual, then its neighbours
+            neighbours = [start, *neighbours]
+            programs = self.space.decode(neighbours) if self.space.always_valid else \
+                Programs.from_texts([*fresh_programs.texts, *programs.texts])  # no second decoding
+        total = min(len(neighbours), evaluate.room)
+        if total == 0:
+            return None
+        max_return = evaluate.max_return
+        threshold = None if restart else self.current_return  # None: the batch's first program sets it
+        hit = False
+
+        def scored(returns: np.ndarray) -> int:
+            nonlocal hit
+            stop = returns >= max_return
+            if threshold is None:
+                stop[1:] |= returns[1:] > returns[0]
+            else:
+                stop |= returns > threshold
+            hits = np.flatnonzero(stop)
+            hit = bool(len(hits))
+            return int(hits[0]) + 1 if hit else len(returns)
+
+        charged: list[np.ndarray] = []
+        done, size = 0, int(np.clip(self._expected, CHUNK, self.neighbours)) + (1 if restart else 0)
+        while done < total and not hit:
+            end = min(total, done + size)
+            returns = evaluate.prefix(Programs(programs.texts[done:end], programs.encoded[done:end]),
+                                      scored).mean_return
+            if threshold is None:
+                self.current, self.current_return = start, float(returns[0])
+                threshold = self.current_return
+            charged.append(returns)
+            done += len(returns)
+            size *= 2
+        returns = np.concatenate(charged)
+        first = 1 if restart else 0
+        if hit and done > first and returns[-1] > self.current_return:
+            better = neighbours[done - 1]
+            self.current = better.copy() if isinstance(better, np.ndarray) else better  # not a view of the batch
+            self.current_return = float(returns[-1])
+        elif done - first == self.neighbours:  # a local maximum: restart at the next step
+            self.current = None
+        self._expected = 0.5 * self._expected + 0.5 * (done - first)
+        return Step(returns, {"restart": self.current is None})
+
+    def _valid(self, draw: Callable[[int], Sequence[Any]], n: int) -> tuple[Sequence[Any], Programs]:
+        """``n`` individuals of ``draw`` and their programs, every one valid:
+        invalid ones are drawn again, up to REDRAWS times each (kept after that)."""
+        individuals = draw(n)
+        programs = self.space.decode(individuals)
+        if self.space.always_valid:
+            return individuals, programs
+        individuals, texts = list(individuals), list(programs.texts)
+        for _ in range(REDRAWS - 1):
+            bad = np.flatnonzero(~compile_programs(texts, leaps_counter=False).valid)
+            if not len(bad):
+                break
+            again = draw(len(bad))
+            again_texts = self.space.decode(again).texts
+            for j, i in enumerate(bad):
+                individuals[i], texts[i] = again[j], again_texts[j]
+        return individuals, Programs.from_texts(texts)

@@ -39,6 +39,9 @@ class SearchSpace(ABC):
 
     name: ClassVar[str]
     provides: ClassVar[frozenset[str]]
+    always_valid: ClassVar[bool] = False
+    """Whether every individual decodes to a valid program (a method that
+    never evaluates invalid ones then need not check)."""
 
     @classmethod
     @abstractmethod
@@ -64,6 +67,12 @@ class SearchSpace(ABC):
     @abstractmethod
     def from_json(self, data: Any) -> Any:
         """The individual :meth:`to_json` wrote."""
+
+    def for_climber(self, variant: str) -> SearchSpace:
+        """The space a hill climber of ``variant`` moves in: by default this
+        one; program space gives first_improvement the grammar and node
+        mutation of Carvalho et al. (leaps.search.spaces.carvalho_grammar)."""
+        return self
 
     def describe(self) -> str | None:
         """What results.json records as the space's model (None: no model)."""

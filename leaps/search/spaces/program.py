@@ -1,29 +1,47 @@
-"""``space=program``: programs themselves. Individuals are ASTs drawn from
-the DSL's probabilistic grammar (KAREL_SPEC.md's prior, at most 45 tokens);
-neighbours are subtree mutations."""
+"""``space=program``: programs themselves, as token id arrays (mutated in
+compiled code, evaluated without text round trips), under one of two grammars:
+
+- ``leaps`` (the default): samples of the DSL's probabilistic grammar
+  (KAREL_SPEC.md's prior, at most 45 tokens); neighbours are subtree
+  mutations (leaps.search.spaces.mutation; compiled as
+  leaps.search.spaces.leaps_grammar, draw for draw the same programs).
+- ``carvalho2024``: the grammar of Carvalho et al. (depth <= 4, at most 6
+  statements in a row); neighbours re-draw one AST node
+  (leaps.search.spaces.carvalho_grammar), as their hill climbing, which
+  ``searcher=hill_climbing searcher.variant=first_improvement`` climbs in.
+
+Individuals are 1-d id arrays; a batch of neighbours is a TokenBatch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from leaps.karel import dsl
 from leaps.karel.program_generator import ProgramGenerator
 from leaps.search.evaluations import Programs
-from leaps.search.spaces import SPACES
+from leaps.search.spaces import SPACES, carvalho_grammar
 from leaps.search.spaces.base import NEIGHBOURS, SAMPLES, SearchSpace
-from leaps.search.spaces.mutation import Mutator
+from leaps.search.spaces.leaps_grammar import LeapsGrammar
+from leaps.search.spaces.tokens import LazyTexts, TokenBatch, ids_to_text, text_to_ids
+
+GRAMMARS = ("leaps", "carvalho2024")
 
 
 @SPACES.register
 class ProgramSpace(SearchSpace):
     name = "program"
     provides = frozenset({SAMPLES, NEIGHBOURS})
+    always_valid = True
 
-    def __init__(self, prior: ProgramGenerator | None = None):
+    def __init__(self, prior: ProgramGenerator | None = None, grammar: str = "leaps"):
+        if grammar not in GRAMMARS:
+            raise ValueError(f"space=program has no grammar {grammar!r}; its grammars: {', '.join(GRAMMARS)}")
+        self.grammar = grammar
         self.prior = prior or ProgramGenerator()
-        self.mutator = Mutator(self.prior)
+        self.leaps = LeapsGrammar(self.prior)
 
     @classmethod
     def from_config(cls, **settings: Any) -> ProgramSpace:
@@ -33,17 +51,25 @@ class ProgramSpace(SearchSpace):
             raise ValueError(f"space=program has no settings {', '.join(sorted(settings))}")
         return cls()
 
-    def sample(self, n: int, rng: np.random.Generator) -> list[dsl.Program]:
-        return self.prior.sample_many(n, rng, unique=False)
+    def for_climber(self, variant: str) -> ProgramSpace:
+        grammar = "carvalho2024" if variant == "first_improvement" else "leaps"
+        return self if grammar == self.grammar else ProgramSpace(self.prior, grammar)
 
-    def neighbours(self, individual: dsl.Program, n: int, rng: np.random.Generator) -> list[dsl.Program]:
-        return [self.mutator.mutate(individual, rng) for _ in range(n)]
+    def sample(self, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+        draw = carvalho_grammar.sample if self.grammar == "carvalho2024" else self.leaps.sample
+        return [draw(rng) for _ in range(n)]
 
-    def decode(self, individuals: list[dsl.Program]) -> Programs:
-        return Programs.from_texts([dsl.to_text(p) for p in individuals])  # text compiles faster than an AST
+    def neighbours(self, individual: np.ndarray, n: int, rng: np.random.Generator) -> TokenBatch:
+        if self.grammar == "carvalho2024":
+            return TokenBatch(*carvalho_grammar.neighbours(rng, individual, n))
+        return TokenBatch(*self.leaps.neighbours(rng, individual, n))
 
-    def to_json(self, individual: dsl.Program) -> str:
-        return dsl.to_text(individual)
+    def decode(self, individuals: Sequence[np.ndarray]) -> Programs:
+        batch = individuals if isinstance(individuals, TokenBatch) else TokenBatch.stack(individuals)
+        return Programs(LazyTexts(batch), batch.ids)  # the evaluators compile the id matrix as it is
 
-    def from_json(self, data: str) -> dsl.Program:
-        return dsl.parse(data)
+    def to_json(self, individual: np.ndarray) -> str:
+        return ids_to_text(individual)
+
+    def from_json(self, data: str) -> np.ndarray:
+        return text_to_ids(data)
