@@ -93,7 +93,8 @@ def _optional_cell(runs: list[dict], key: str) -> str:
 
 def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
     """The markdown table of ``protocol``'s runs among ``results``, with the
-    paper's numbers beside where the protocol has them, and a test column
+    paper's numbers beside where the protocol has them (and other published
+    numbers where the table has runs to compare them with), and a test column
     after every search column whose runs recorded ``test_return``."""
     published = protocols.get(protocol).reference_returns
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -111,11 +112,13 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
     order = task_order(protocol)
     tasks = [t for t in order if any(t == task for task, _ in groups)]
     tasks += sorted({task for task, _ in groups} - set(tasks))
-    paper = ["LEAPS (paper)"] if published else []
-    header = "| " + " | ".join(["task", *paper, *columns]) + " |"
-    lines = [header, "|" + "---|" * (1 + len(paper) + len(columns))]
+    papers = ([("LEAPS (paper)", published)] if published else []) + [
+        (name, returns) for name, (prefix, returns) in protocols.get(protocol).published_baselines.items()
+        if any(label.startswith(prefix) for label in labels)]
+    header = "| " + " | ".join(["task", *(name for name, _ in papers), *columns]) + " |"
+    lines = [header, "|" + "---|" * (1 + len(papers) + len(columns))]
     for task in tasks:
-        cells = [task] + ([f"{published[task]:.2f}" if task in published else "-"] if published else [])
+        cells = [task] + [f"{returns[task]:.2f}" if task in returns else "-" for _, returns in papers]
         for label in labels:
             runs = groups.get((task, label), [])
             if not runs:

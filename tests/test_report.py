@@ -175,3 +175,13 @@ def test_the_plot_reads_best_traces_without_history_files(tmp_path):
     [(loaded, curve)] = report.load_histories([tmp_path])
     assert [(p["evaluations"], p["best_return"]) for p in curve] == [(3, 0.1), (200, 0.5), (1000, 0.5)]
     assert report.plot([tmp_path], tmp_path / "p.png") is not None
+
+
+def test_published_drl_rows_stand_beside_drl_runs_only():
+    base = {"task": "harvester", "evaluations": 10, "wall_time_s": 1.0, "best_return": 0.5}
+    searchers = [{**base, "searcher": "cem", "model": "leaps"}]
+    assert rows(report.table(searchers))["task"] == ["LEAPS (paper)", "cem (leaps)"]
+    drl = searchers + [{**base, "searcher": "ppo", "model": "abstract"}]
+    table = rows(report.table(drl))
+    assert table["task"] == ["LEAPS (paper)", "DRL-abs (paper)", "cem (leaps)", "ppo (abstract)"]
+    assert table["harvester"][:2] == ["0.45", "0.32"]

@@ -79,6 +79,9 @@ class EvaluationProtocol(ABC):
     """True when a task's call budget cannot be changed."""
     reference_returns: Mapping[str, float] = {}
     """Returns the protocol's paper reports, by task, shown beside the report tables (in the paper's order)."""
+    published_baselines: Mapping[str, tuple[str, Mapping[str, float]]] = {}
+    """Other published returns under this protocol, each shown beside a report table that has runs to compare it
+    with: column label -> (the start of those runs' column labels, returns by task)."""
 
     @abstractmethod
     def task_names(self) -> tuple[str, ...]:

@@ -28,6 +28,14 @@ PUBLISHED_RETURNS = {
     "harvester": 0.45,
 }
 """Mean return over 5 seeds reported by LEAPS (NeurIPS 2021), in its table's order."""
+PUBLISHED_DRL = {
+    "DRL (paper)": ("ppo (grid)", {"stairclimber": 1.00, "fourcorner": 0.29, "topoff": 0.32, "maze": 1.00,
+                                   "cleanhouse": 0.00, "harvester": 0.90}),
+    "DRL-abs (paper)": ("ppo (abstract)", {"stairclimber": 0.13, "fourcorner": 0.36, "topoff": 0.63, "maze": 1.00,
+                                           "cleanhouse": 0.01, "harvester": 0.32}),
+}
+"""The LEAPS paper's deep-RL rows (PPO on the grid state, DRL, and on the
+abstract state, DRL-abs), shown beside ``rl.py``'s runs."""
 
 
 def world_generator(worlds: EvaluationWorlds) -> np.random.Generator:
@@ -45,6 +53,7 @@ class LeapsProtocol(EvaluationProtocol):
     search_worlds = DEFAULT_NUM_WORLDS
     call_budget = DEFAULT_BUDGET
     reference_returns = PUBLISHED_RETURNS
+    published_baselines = PUBLISHED_DRL
 
     def task_names(self) -> tuple[str, ...]:
         return task_names()
