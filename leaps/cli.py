@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -114,3 +115,25 @@ def run_hydra_app(task_function: Callable[[Any], None], config_name: str,
     check_choices(argv, conf)
     sys.argv = argv
     hydra.main(config_path=str(conf), config_name=config_name, version_base="1.3")(task_function)()
+
+
+def run_job(job: Callable[[], Any], errors: tuple[type[BaseException], ...], interrupted: str) -> Any:
+    """``job()`` with SIGTERM raised as Ctrl-C is (a cluster's stop), an
+    expected error ending the process in one line (exit 1) and an
+    interruption in the ``interrupted`` hint (exit 130): the job itself
+    saves what resuming needs."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return job()
+    except (*errors, OmegaConfBaseException) as err:
+        sys.exit(f"error: {err}")
+    except KeyboardInterrupt:
+        print(f"interrupted: {interrupted}", file=sys.stderr)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -7,14 +7,12 @@ train a deep RL agent on a Karel task, as the LEAPS paper's DRL baselines.
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 
 from omegaconf import DictConfig
-from omegaconf.errors import OmegaConfBaseException
 
-from leaps.cli import run_hydra_app
+from leaps.cli import run_hydra_app, run_job
 
 
 def rl_app(cfg: DictConfig) -> None:
@@ -25,20 +23,9 @@ def rl_app(cfg: DictConfig) -> None:
     except ImportError as err:  # the rl extra is missing
         sys.exit(f"error: {err}; install the rl extra: pip install -e \".[rl]\"")
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        result = train(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except (TrainingError, OmegaConfBaseException) as err:
-        sys.exit(f"error: {err}")
-    except KeyboardInterrupt:
-        print("interrupted: run the same command with resume=true (same hydra.run.dir) to continue from the last "
-              "checkpoint", file=sys.stderr)
-        sys.exit(130)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    result = run_job(lambda: train(cfg, output_dir), (TrainingError,),
+                     "run the same command with resume=true (same hydra.run.dir) to continue from the last checkpoint")
     gen = ", ".join(f"{k}: {v:.3f}" for k, v in result["generalisation"].items())
     print(f"{result['searcher']} ({result['observation']}) on {result['task']}: return {result['best_return']:.3f}, "
           f"test return {result['test_return']:.3f} after {result['evaluations']:,} environment steps "

@@ -9,14 +9,11 @@ search for a program that solves a task.
 
 from __future__ import annotations
 
-import signal
-import sys
 from pathlib import Path
 
 from omegaconf import DictConfig
-from omegaconf.errors import OmegaConfBaseException
 
-from leaps.cli import refuse_keys, rewrite_aliases, run_hydra_app
+from leaps.cli import refuse_keys, rewrite_aliases, run_hydra_app, run_job
 from leaps.search.checks import RENAMED_KEYS, training_only_keys
 
 ALIASES = {"model": "++space.model"}
@@ -28,20 +25,9 @@ def search_app(cfg: DictConfig) -> None:
 
     from leaps.search.runner import SearchError, pretty_program, run_search
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # the runner saves the search state at the last iteration boundary
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        result = run_search(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except (SearchError, OmegaConfBaseException) as err:
-        sys.exit(f"error: {err}")
-    except KeyboardInterrupt:
-        print("interrupted: the search state is saved; run the same command with resume=true to continue",
-              file=sys.stderr)
-        sys.exit(130)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    result = run_job(lambda: run_search(cfg, output_dir), (SearchError,),
+                     "the search state is saved; run the same command with resume=true to continue")
     pretty = pretty_program(result.best_program) or "(not a valid program)"
     print(f"best return {result.best_return:.3f} (raw {result.best_raw_return:.3f}) after {result.evaluations} "
           f"evaluations; test return {result.test_return:.3f} on unseen worlds:\n{pretty}\n{result.best_program}")
