@@ -27,7 +27,8 @@ def test_configs_are_found_in_the_checkout():
 
 def test_every_config_group_is_installed():
     data_files = PYPROJECT["tool"]["setuptools"]["data-files"]
-    groups = sorted(p.name for p in (ROOT / "conf").iterdir() if p.is_dir())
+    conf = ROOT / "conf"
+    groups = sorted(str(p.relative_to(conf)) for p in conf.rglob("*") if p.is_dir() and any(p.glob("*.yaml")))
     assert sorted(data_files) == ["share/leaps/conf", *(f"share/leaps/conf/{g}" for g in groups)]
     for target, sources in data_files.items():
         group = target.removeprefix("share/leaps/conf").strip("/")
