@@ -1,43 +1,115 @@
-"""Search speed on this machine: CEM iterations/s and program evaluations/s
-(population 64, Harvester, a 256-d model with random weights, CPU), and
-hill climbing's evaluations/s in program space.
+"""Search speed on this machine: program evaluations per second of hill
+climbing end to end (a real search: drawing neighbours, scoring them,
+counting, best program, restarts) under protocol=carvalho2024, for each
+variant and task, beside the evaluator alone on the very batches the search
+scored. A search that solves its task early is followed by the next seed
+until the budget is spent. ``--cem`` adds CEM in a latent space (population
+64, Harvester, a 256-d model with random weights, CPU).
 
-    python benchmarks/search.py [--iterations 20] [--threads 1]
+    python benchmarks/search.py [--tasks doorkey,harvester,snake]
+        [--variants first_improvement,best_improvement] [--budget 200000] [--seed 0] [--numba-threads N] [--cem]
+
+Columns: charged evaluations/s end to end; the evaluator alone on the
+calls the search made (programs scored/s; first_improvement's calls stop at
+the first better neighbour, in compiled code); programs scored per charged
+evaluation (above 1 where threads ran past the first better neighbour).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
-import torch
+import numba
 
 from leaps.karel import protocols
-from leaps.models import LeapsModule
-from leaps.search import CEM, HillClimbing, LatentSpace, ProgramSpace, search
+from leaps.karel.parallel import set_numba_threads
+from leaps.search import HillClimbing, ProgramSpace, search
+
+
+class Recording:
+    """An evaluator that keeps every call it is given (to time the evaluator alone on them afterwards)."""
+
+    def __init__(self, evaluator: Any):
+        self.evaluator, self.calls = evaluator, []
+        self.max_return = evaluator.max_return
+
+    def evaluate(self, programs: Any) -> Any:
+        self.calls.append((programs,))
+        return self.evaluator.evaluate(programs)
+
+    def evaluate_until(self, programs: Any, threshold: float | None) -> Any:
+        self.calls.append((programs, threshold))
+        return self.evaluator.evaluate_until(programs, threshold)
+
+    def replay(self) -> int:
+        """Every recorded call again; how many programs were scored."""
+        scored = 0
+        for call in self.calls:
+            scored += len(self.evaluator.evaluate(*call) if len(call) == 1 else self.evaluator.evaluate_until(*call))
+        return scored
+
+
+def hill_climbing(task: str, variant: str, budget: int, seed: int) -> tuple[float, float, float, int]:
+    """(end-to-end evaluations/s, evaluator-alone programs/s, programs scored per evaluation, seeds run)."""
+    evaluator = protocols.get("carvalho2024").evaluator(task)
+    search(HillClimbing(neighbours=250, variant=variant), ProgramSpace(), evaluator, eval_budget=500, seed=seed)
+    recording = Recording(evaluator)
+    charged, seeds, start = 0, 0, time.perf_counter()
+    while charged < budget:
+        result = search(HillClimbing(neighbours=250, variant=variant), ProgramSpace(), recording,
+                        eval_budget=budget - charged, seed=seed + seeds)
+        charged, seeds = charged + result.evaluations, seeds + 1
+    end_to_end = charged / (time.perf_counter() - start)
+    start = time.perf_counter()
+    scored = recording.replay()
+    alone = scored / (time.perf_counter() - start)
+    return end_to_end, alone, scored / charged, seeds
+
+
+def cem(iterations: int, threads: int) -> None:
+    import torch
+
+    from leaps.models import LeapsModule
+    from leaps.search import CEM, LatentSpace
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    space = LatentSpace(LeapsModule().vae.eval())
+    harvester = protocols.get("leaps").evaluator("harvester")
+    method = CEM(population_size=64, sigma=0.5, init_type="normal", max_iterations=iterations,
+                 converge_iterations=iterations + 1)
+    search(CEM(population_size=4, max_iterations=1), space, harvester, eval_budget=5, seed=0)  # warm-up
+    start = time.perf_counter()
+    result = search(method, space, harvester, eval_budget=method.worst_case_evaluations(), seed=0)
+    elapsed = time.perf_counter() - start
+    print(f"CEM (population 64, Harvester, latent {space.dim}): {result.iterations / elapsed:.2f} iterations/s, "
+          f"{result.evaluations / elapsed:,.0f} program evaluations/s ({threads} torch threads)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--iterations", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (search.py's torch_threads)")
+    parser.add_argument("--tasks", default="doorkey,harvester,snake")
+    parser.add_argument("--variants", default="first_improvement,best_improvement")
+    parser.add_argument("--budget", type=int, default=200_000, help="charged evaluations per variant and task")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--numba-threads", type=int, default=None, help="evaluator threads (default: all)")
+    parser.add_argument("--cem", action="store_true", help="also CEM in a latent space")
+    parser.add_argument("--iterations", type=int, default=20, help="CEM iterations")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for CEM (search.py's torch_threads)")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    space = LatentSpace(LeapsModule().vae.eval())
-    harvester = protocols.get("leaps").evaluator("harvester")
-    cem = CEM(population_size=64, sigma=0.5, init_type="normal", max_iterations=args.iterations,
-              converge_iterations=args.iterations + 1)
-    search(CEM(population_size=4, max_iterations=1), space, harvester, eval_budget=5, seed=0)  # warm-up
-    start = time.perf_counter()
-    result = search(cem, space, harvester, eval_budget=cem.worst_case_evaluations(), seed=0)
-    elapsed = time.perf_counter() - start
-    print(f"CEM (population 64, Harvester, latent {space.dim}): {result.iterations / elapsed:.2f} iterations/s, "
-          f"{result.evaluations / elapsed:,.0f} program evaluations/s ({args.threads} torch threads)")
-    start = time.perf_counter()
-    result = search(HillClimbing(neighbours=250), ProgramSpace(), harvester, eval_budget=20_000, seed=0)
-    elapsed = time.perf_counter() - start
-    print(f"hill climbing (250 neighbours, Harvester): {result.evaluations / elapsed:,.0f} program evaluations/s")
+    set_numba_threads(args.numba_threads)
+    print(f"hill climbing (250 neighbours), protocol=carvalho2024, {args.budget:,} evaluations per row, "
+          f"{numba.get_num_threads()} evaluator threads")
+    print(f"{'task':10s} {'variant':18s} {'end to end':>12s} {'evaluator':>12s} {'scored/eval':>12s} {'seeds':>6s}")
+    for task in args.tasks.split(","):
+        for variant in args.variants.split(","):
+            end_to_end, alone, ratio, seeds = hill_climbing(task, variant, args.budget, args.seed)
+            print(f"{task:10s} {variant:18s} {end_to_end:>12,.0f} {alone:>12,.0f} {ratio:>12.2f} {seeds:>6d}",
+                  flush=True)
+    if args.cem:
+        cem(args.iterations, args.threads)
 
 
 if __name__ == "__main__":

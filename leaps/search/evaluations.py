@@ -7,7 +7,7 @@ generalisation test go to them directly and so never count."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,21 +90,33 @@ class Evaluations:
         self.best.update(programs.texts, scores)
         return scores
 
-    def prefix(self, programs: Programs, scored: Callable[[np.ndarray], int]) -> Scores:
-        """Score ``programs`` in one batch as a method that scores them one
-        at a time and stops early would: ``scored(returns)`` says how many
-        (from the first) it scores, and only those count, can become the
-        best and are returned (first-improvement hill climbing stops at the
-        first better neighbour)."""
+    def first_better(self, programs: Programs, threshold: float | None) -> Scores:
+        """Score ``programs`` as a method that scores them one at a time and
+        stops after the first whose return exceeds ``threshold`` (None: the
+        first program's return) or reaches the task's maximum would: only the
+        programs up to that one count, can become the best and are returned
+        (first-improvement hill climbing). An evaluator with
+        ``evaluate_until`` (leaps.karel.protocols.carvalho2024) stops in
+        compiled code; others score the whole batch, then cut it."""
         if len(programs) > self.room:
             raise RuntimeError(f"{len(programs)} programs exceed the {self.room} evaluations left")
-        scores = self.evaluator.evaluate(programs.encoded)
-        keep = int(scored(scores.mean_return))
-        if not 1 <= keep <= len(scores):
-            raise RuntimeError(f"scored {keep} of a batch of {len(scores)}")
+        until = getattr(self.evaluator, "evaluate_until", None)
+        parts: list[Scores] = []
+        returns = np.empty(0)
+        while True:  # evaluate_until returns a prefix; the cut below is decided here, in NumPy, either way
+            rest = programs.encoded[len(returns):] if parts else programs.encoded
+            bar = threshold if threshold is not None or not len(returns) else float(returns[0])
+            part = self.evaluator.evaluate(rest) if until is None else until(rest, bar)
+            parts.append(part)
+            returns = np.concatenate([returns, part.mean_return])
+            keep = _first_stop(returns, threshold, self.max_return)
+            if keep is not None or len(returns) >= len(programs):
+                break
+        scores = parts[0] if len(parts) == 1 else _joined(parts)
+        keep = len(returns) if keep is None else keep
         if keep < len(scores):
             scores = _first(scores, keep)
-            programs = Programs(programs.texts[:keep], None)
+        programs = Programs(programs.texts[:keep], None)
         self._trace(scores.mean_return)
         self.count += len(scores)
         self.best.update(programs.texts, scores)
@@ -125,6 +137,27 @@ class Evaluations:
         self.count = state["count"]
         self.best.load(state["best"])
         self.trace = [(int(n), float(r)) for n, r in state.get("trace", [])]  # absent from older states
+
+
+def _first_stop(returns: np.ndarray, threshold: float | None, max_return: float) -> int | None:
+    """How many of ``returns`` are scored up to the first better than
+    ``threshold`` (None: than the first) or at ``max_return``; None if none is."""
+    stop = returns >= max_return
+    if threshold is None:
+        stop[1:] |= returns[1:] > returns[0]
+    else:
+        stop |= returns > threshold
+    hits = np.flatnonzero(stop)
+    return int(hits[0]) + 1 if len(hits) else None
+
+
+def _joined(parts: list[Scores]) -> Scores:
+    """Scores of consecutive batches as one (every per-program array field joined)."""
+    first = parts[0]
+    assert dataclasses.is_dataclass(first)
+    joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(first)
+              if isinstance(getattr(first, f.name), np.ndarray)}
+    return dataclasses.replace(first, **joined)
 
 
 def _first(scores: Scores, n: int) -> Scores:

@@ -42,6 +42,10 @@ def search(out: Path, overrides: list[str]) -> tuple[dict, dict]:
     ["searcher=hill_climbing", "searcher.neighbours=20", "eval_budget=200"],
     ["searcher=random", "searcher.batch_size=32", "eval_budget=200"],
     ["searcher=hill_climbing", "space=latent", "searcher.neighbours=20", "eval_budget=200"],
+    # first_improvement (carvalho2024's default), in program and latent space
+    ["protocol=carvalho2024", "task=snake", "searcher=hill_climbing", "searcher.neighbours=20", "eval_budget=200"],
+    ["protocol=carvalho2024", "task=doorkey", "searcher=hill_climbing", "space=latent", "searcher.neighbours=20",
+     "eval_budget=200"],
 ])
 def test_same_seed_same_search_result(tmp_path, tiny_model, searcher):
     args = [*searcher, f"space.model={tiny_model}"] if "searcher=cem" in searcher or "space=latent" in searcher \

@@ -32,9 +32,6 @@ from leaps.search.spaces.base import NEIGHBOURS, SAMPLES, SearchSpace
 VARIANTS = ("best_improvement", "first_improvement")
 REDRAWS = 50
 """Draws of a latent neighbour until it decodes to a valid program (their LatentSpace.get_neighbors)."""
-CHUNK = 16
-"""Fewest neighbours first_improvement scores in one call (the first chunk
-follows how many recent steps scored; each next chunk doubles)."""
 
 
 @METHODS.register
@@ -63,7 +60,6 @@ class HillClimbing(SearchMethod):
         self.rng = np.random.default_rng(seed)
         self.current: Any = None  # None: (re)start from the prior at the next step
         self.current_return = -np.inf
-        self._expected = float(self.neighbours)  # neighbours scored per step, recently: the first chunk's size
 
     def state(self) -> dict:
         current = None if self.current is None else self.space.to_json(self.current)
@@ -95,10 +91,8 @@ class HillClimbing(SearchMethod):
 
     def _first_improvement(self, evaluate: Evaluations) -> Step | None:
         """One step of their loop: a restart scores its fresh individual first,
-        then the neighbours until the first better one. The batch is scored
-        in chunks, each charged up to its first better program
-        (Evaluations.prefix); chunking only saves work, the result is the
-        same whatever the chunks."""
+        then the neighbours until the first better one, in one batch charged
+        up to that one (Evaluations.first_better)."""
         restart = self.current is None
         if restart:
             fresh, fresh_programs = self._valid(lambda n: self.space.sample(n, self.rng), 1)
@@ -113,42 +107,18 @@ class HillClimbing(SearchMethod):
         total = min(len(neighbours), evaluate.room)
         if total == 0:
             return None
-        max_return = evaluate.max_return
-        threshold = None if restart else self.current_return  # None: the batch's first program sets it
-        hit = False
-
-        def scored(returns: np.ndarray) -> int:
-            nonlocal hit
-            stop = returns >= max_return
-            if threshold is None:
-                stop[1:] |= returns[1:] > returns[0]
-            else:
-                stop |= returns > threshold
-            hits = np.flatnonzero(stop)
-            hit = bool(len(hits))
-            return int(hits[0]) + 1 if hit else len(returns)
-
-        charged: list[np.ndarray] = []
-        done, size = 0, int(np.clip(self._expected, CHUNK, self.neighbours)) + (1 if restart else 0)
-        while done < total and not hit:
-            end = min(total, done + size)
-            returns = evaluate.prefix(Programs(programs.texts[done:end], programs.encoded[done:end]),
-                                      scored).mean_return
-            if threshold is None:
-                self.current, self.current_return = start, float(returns[0])
-                threshold = self.current_return
-            charged.append(returns)
-            done += len(returns)
-            size *= 2
-        returns = np.concatenate(charged)
+        if total < len(neighbours):  # the budget's last evaluations
+            programs = Programs(programs.texts[:total], programs.encoded[:total])
+        returns = evaluate.first_better(programs, None if restart else self.current_return).mean_return
         first = 1 if restart else 0
-        if hit and done > first and returns[-1] > self.current_return:
-            better = neighbours[done - 1]
+        if restart:
+            self.current, self.current_return = start, float(returns[0])
+        if len(returns) > first and returns[-1] > self.current_return:
+            better = neighbours[len(returns) - 1]
             self.current = better.copy() if isinstance(better, np.ndarray) else better  # not a view of the batch
             self.current_return = float(returns[-1])
-        elif done - first == self.neighbours:  # a local maximum: restart at the next step
+        elif len(returns) - first == self.neighbours:  # a local maximum: restart at the next step
             self.current = None
-        self._expected = 0.5 * self._expected + 0.5 * (done - first)
         return Step(returns, {"restart": self.current is None})
 
     def _valid(self, draw: Callable[[int], Sequence[Any]], n: int) -> tuple[Sequence[Any], Programs]:

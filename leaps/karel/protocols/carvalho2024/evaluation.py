@@ -121,6 +121,30 @@ def run(programs: ProgramsLike, worlds: WorldSet) -> EpisodeResult:
     return EpisodeResult(mean, returns, valid, calls, reasons, actions)
 
 
+def run_until(programs: ProgramsLike, worlds: WorldSet, threshold: float | None, max_return: float) -> EpisodeResult:
+    """The programs in order until the first whose mean return exceeds
+    ``threshold`` (None: the first program's) or reaches ``max_return``
+    (see until.py): the results of the prefix of ``programs`` up to that
+    program (or of all), each equal to run()'s."""
+    from leaps.karel.protocols.carvalho2024.until import run_until as run_compiled
+
+    compiled = compile_for_engine(programs)
+    valid, offsets = compiled.valid, compiled.starts[:-1]
+    h, w = worlds.walls.shape[1:]
+    zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, int(compiled.n_conditions.max(initial=0)))
+    stack_size = int(np.diff(compiled.starts).max(initial=1))
+    returns, calls, reasons, actions, done = run_compiled(
+        compiled.code, offsets, valid, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents,
+        worlds.params, worlds.food, zob_agent, zob_marks, node_keys, stack_size,
+        -np.inf if threshold is None else float(threshold), threshold is None, float(max_return), _threads(),
+    )
+    returns, valid = returns[:done], valid[:done]
+    returns[~valid] = INVALID_RETURN
+    mean = returns.mean(axis=1) if len(worlds) else np.zeros(done)
+    mean[~valid] = INVALID_RETURN
+    return EpisodeResult(mean, returns, valid, calls[:done], reasons[:done], actions[:done])
+
+
 def evaluate(programs: ProgramsLike, task: str | TaskSpec, seeds: Iterable[int] = DEFAULT_SEEDS) -> EpisodeResult:
     """Mean return of each program over the task's worlds for ``seeds``."""
     return run(programs, initial_worlds(task, seeds))
@@ -138,6 +162,11 @@ class Evaluator:
 
     def evaluate(self, programs: ProgramsLike) -> EpisodeResult:
         return run(programs, self.worlds)
+
+    def evaluate_until(self, programs: ProgramsLike, threshold: float | None) -> EpisodeResult:
+        """A prefix of ``programs`` holding the first better than ``threshold``
+        (None: than the first program) or at the maximum; see run_until."""
+        return run_until(programs, self.worlds, threshold, self.max_return)
 
     def rollout(self, program: str) -> list[World]:
         """The frames of ``program``'s episode on the first world (see rollout.py)."""
