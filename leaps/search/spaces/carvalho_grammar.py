@@ -162,7 +162,13 @@ def emit_node(rng, weights, kind, depth, seq, max_depth, max_seq, buf, pos):
     the recursion is an explicit stack (numba cannot cache recursive code)."""
     # Every pending task writes at least one token, so a stack deeper than
     # the room left in ``buf`` means an overflow.
-    stack = np.empty((buf.shape[0] + 16, 5), dtype=np.int64)
+    return emit_node_with(rng, weights, kind, depth, seq, max_depth, max_seq, buf, pos,
+                          np.empty((buf.shape[0] + 16, 5), dtype=np.int64))
+
+
+@nb.njit(cache=True)
+def emit_node_with(rng, weights, kind, depth, seq, max_depth, max_seq, buf, pos, stack):
+    """emit_node with the caller's task stack (at least ``buf``'s size + 16 rows)."""
     sp = _push(stack, 0, _T_NODE, kind, 0, depth, seq)
     while sp > 0:
         if pos < 0:
@@ -320,7 +326,12 @@ def shape(tokens, n):
     """(depth, longest sequence) of a program: 1 for the program plus its
     deepest nesting of WHILE/REPEAT/IF/IFELSE, and the most statements of
     one block (their ``get_max_depth`` and ``get_max_sequence``)."""
-    counts = np.zeros(n + 1, dtype=np.int64)
+    return shape_with(tokens, n, np.zeros(n + 1, dtype=np.int64))
+
+
+@nb.njit(cache=True)
+def shape_with(tokens, n, counts):
+    """shape with the caller's scratch (at least ``n`` + 1 entries)."""
     top = 0
     max_nesting = 0
     max_seq = 1
@@ -354,13 +365,15 @@ def neighbours_into(rng, weights, tokens, k, max_tokens, max_depth, max_seq, sub
     n_nodes = starts.shape[0]
     n = tokens.shape[0]
     scratch = np.empty(max_tokens + 1, dtype=np.int64)
+    stack = np.empty((scratch.shape[0] + 16, 5), dtype=np.int64)
+    counts = np.zeros(max_tokens + 1, dtype=np.int64)
     for i in range(k):
         row = out[i]
         accepted = False
         for _ in range(MAX_TRIES if n_nodes > 0 else 0):
             m = rng.integers(0, n_nodes)
             kind = _choose(rng, weights, slots[m], False, False)
-            new_len = emit_node(rng, weights, kind, 1, 0, sub_depth, sub_seq, scratch, 0)
+            new_len = emit_node_with(rng, weights, kind, 1, 0, sub_depth, sub_seq, scratch, 0, stack)
             if new_len < 0:
                 continue  # longer than any accepted program
             total = n - (ends[m] - starts[m]) + new_len
@@ -370,7 +383,7 @@ def neighbours_into(rng, weights, tokens, k, max_tokens, max_depth, max_seq, sub
             row[:a] = tokens[:a]
             row[a:a + new_len] = scratch[:new_len]
             row[a + new_len:total] = tokens[ends[m]:]
-            depth, seq = shape(row, total)
+            depth, seq = shape_with(row, total, counts)
             if depth <= max_depth and seq <= max_seq:
                 accepted = True
                 lengths[i] = total

@@ -100,7 +100,15 @@ def stmt(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept
     """ProgramGenerator._stmt(rng, depth, nesting) written to ``buf`` from
     ``pos``: the position after it, or -1 if ``buf`` is too small. The
     recursion is an explicit stack (numba cannot cache recursive code)."""
-    stack = np.empty((buf.shape[0] + 16, 3), dtype=np.int64)  # every pending task writes >= 1 token
+    return stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
+                     action_ids, max_depth, max_nesting, depth, nesting, buf, pos,
+                     np.empty((buf.shape[0] + 16, 3), dtype=np.int64))  # every pending task writes >= 1 token
+
+
+@nb.njit(cache=True)
+def stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum, action_ids,
+              max_depth, max_nesting, depth, nesting, buf, pos, stack):
+    """stmt with the caller's task stack (at least ``buf``'s size + 16 rows)."""
     sp = _push(stack, 0, _T_STMT, depth, nesting)
     while sp > 0:
         if pos < 0:
@@ -211,7 +219,7 @@ def statements(tokens):
 @nb.njit(cache=True)
 def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum, action_ids,
                 max_depth, max_nesting, tokens, starts, ends, nesting, head_start, head_end, max_tokens, max_tries,
-                scratch, row):
+                scratch, stack, row):
     """Mutator.mutate: one neighbour of ``tokens`` into ``row``; its length."""
     n = tokens.shape[0]
     n_stmts = starts.shape[0]
@@ -226,8 +234,9 @@ def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, 
                 new_len = _condition(rng, cond_cum, cond_negated, percept_cum, percept_ids, scratch, 0)
         else:
             a, b = starts[j], ends[j]
-            new_len = stmt(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
-                           action_ids, max_depth, max_nesting, 1 + 2 * nesting[j], nesting[j], scratch, 0)
+            new_len = stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
+                                action_cum, action_ids, max_depth, max_nesting, 1 + 2 * nesting[j], nesting[j],
+                                scratch, 0, stack)
         if new_len < 0:  # a draw must be whole to leave the generator as the Python version does
             raise RuntimeError("a mutation's subtree is longer than the scratch buffer")
         total = n - (b - a) + new_len
@@ -255,10 +264,11 @@ def neighbours_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_c
     """``k`` calls of Mutator.mutate on ``tokens``, into rows of ``out`` (padded)."""
     starts, ends, nesting, head_start, head_end = statements(tokens)
     scratch = np.empty(SCRATCH, dtype=np.int64)
+    stack = np.empty((SCRATCH + 16, 3), dtype=np.int64)
     for i in range(k):
         lengths[i] = mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
                                  action_cum, action_ids, max_depth, max_nesting, tokens, starts, ends, nesting,
-                                 head_start, head_end, max_tokens, max_tries, scratch, out[i])
+                                 head_start, head_end, max_tokens, max_tries, scratch, stack, out[i])
         out[i, lengths[i]:] = _PAD
 
 
