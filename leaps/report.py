@@ -52,11 +52,14 @@ def protocol_note(protocol: str) -> str:
 
 
 def run_label(result: dict) -> str:
-    """A table column: the searcher, its stage-1 model, CEM restarts if on,
+    """A table column: the searcher, its variant if it has one, its stage-1 model, CEM restarts if on,
     and any call budget other than the protocol's (``task.call_budget``), so
     that a table of runs with a raised budget says so."""
     config = result.get("config") or {}
     label = result["searcher"]
+    variant = (config.get("searcher") or {}).get("variant")
+    if variant is not None:  # hill climbing's: runs made before variants existed are best_improvement, unlabelled
+        label += f" [{variant}]"
     restart_after = (config.get("searcher") or {}).get("restart_after")
     if restart_after is not None:
         label += f" + restarts/{restart_after}"

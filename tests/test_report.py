@@ -185,3 +185,14 @@ def test_published_drl_rows_stand_beside_drl_runs_only():
     table = rows(report.table(drl))
     assert table["task"] == ["LEAPS (paper)", "DRL-abs (paper)", "cem (leaps)", "ppo (abstract)"]
     assert table["harvester"][:2] == ["0.45", "0.32"]
+
+
+def test_hill_climbing_variants_get_their_own_columns_and_the_published_hc_beside_theirs():
+    base = {"task": "doorkey", "protocol": "carvalho2024", "model": None, "searcher": "hill_climbing",
+            "evaluations": 10, "wall_time_s": 1.0, "best_return": 0.5}
+    results = [{**base, "config": {"searcher": {"variant": v}}} for v in ("first_improvement", "best_improvement")]
+    results.append(base)  # made before variants existed (best_improvement)
+    table = rows(report.table(results, "carvalho2024"))
+    assert table["task"] == ["HC (paper)", "hill_climbing", "hill_climbing [best_improvement]",
+                             "hill_climbing [first_improvement]"]
+    assert table["doorkey"][0] == "0.84"

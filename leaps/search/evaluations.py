@@ -76,19 +76,8 @@ class Evaluations:
     def until_solved(self, programs: Programs) -> Scores:
         """Score ``programs`` as if one at a time, stopping after the first
         that reaches the task's maximum: only the programs up to it count
-        and are returned (the successors' methods evaluate this way)."""
-        if len(programs) > self.room:
-            raise RuntimeError(f"{len(programs)} programs exceed the {self.room} evaluations left")
-        scores = self.evaluator.evaluate(programs.encoded)
-        reached = np.flatnonzero(scores.mean_return >= self.max_return)
-        if len(reached):
-            keep = int(reached[0]) + 1
-            scores = _first(scores, keep)
-            programs = Programs(programs.texts[:keep], None)
-        self._trace(scores.mean_return)
-        self.count += len(scores)
-        self.best.update(programs.texts, scores)
-        return scores
+        and are returned (the successors' latent CEM evaluates this way)."""
+        return self.first_better(programs, threshold=np.inf)
 
     def first_better(self, programs: Programs, threshold: float | None) -> Scores:
         """Score ``programs`` as a method that scores them one at a time and

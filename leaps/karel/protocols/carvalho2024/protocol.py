@@ -23,6 +23,11 @@ def world_seeds(worlds: EvaluationWorlds, default_test_count: int) -> range:
     return range(worlds.count or NUM_WORLDS)
 
 
+PUBLISHED_HC = {"HC (paper)": ("hill_climbing [first_improvement]", {"doorkey": 0.84})}
+"""What we could confirm of Carvalho et al.'s Table 1 (hill climbing, 10^6
+evaluations, 32 seeds): DoorKey 0.84, as its public review quotes it."""
+
+
 class Carvalho2024Protocol(EvaluationProtocol):
     name = "carvalho2024"
     summary = ("carvalho2024 protocol (Carvalho et al., ICLR 2024; 10,000 calls per episode, crash penalties): "
@@ -30,6 +35,7 @@ class Carvalho2024Protocol(EvaluationProtocol):
     search_worlds = NUM_WORLDS
     call_budget = MAX_CALLS
     call_budget_fixed = True
+    published_baselines = PUBLISHED_HC
 
     def task_names(self) -> tuple[str, ...]:
         return TASK_NAMES
