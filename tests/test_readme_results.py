@@ -30,6 +30,9 @@ def test_readme_tables_equal_the_report_of_the_committed_sweeps(args):
     general = report.generalisation_table(results)
     if general and general.splitlines()[0] in README:  # the larger-grid table, where the README shows it
         tables.append(general)
+    for protocol in sorted({report.protocol_of(r) for r in results}):  # sample-efficiency rows the README shows
+        efficiency = report.sample_efficiency_table(results, protocol) or ""
+        tables += [row for row in efficiency.splitlines()[2:] if "|".join(row.split("|")[:3]) + "|" in README]
     rows = [line for t in tables for line in t.splitlines()]
     missing = [line for line in rows if line.startswith("| ") and line not in README]
     assert not missing, f"README rows differ from `python -m leaps.report {args}`:\n" + "\n".join(missing)
