@@ -6,8 +6,6 @@ mutation draw the same programs as the Python ones)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 
@@ -18,33 +16,7 @@ from leaps.search.evaluations import Evaluations, Programs
 from leaps.search.spaces.leaps_grammar import LeapsGrammar
 from leaps.search.spaces.mutation import Mutator
 from leaps.search.spaces.tokens import ids_to_text
-
-
-@dataclass
-class FakeScores:
-    mean_return: np.ndarray
-    raw_return: np.ndarray
-    valid: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.mean_return)
-
-    def best(self) -> int:
-        return int(np.argmax(self.mean_return))
-
-
-class NumberEvaluator:
-    """Scores each program text as the number it spells; counts what it scored."""
-
-    max_return = 1.0
-
-    def __init__(self) -> None:
-        self.scored = 0
-
-    def evaluate(self, programs):
-        values = np.array([float(p) for p in programs])
-        self.scored += len(values)
-        return FakeScores(values, values, np.ones(len(values), bool))
+from tests.search.fakes import FakeScores, NumberEvaluator, batch
 
 
 class NumberEvaluatorUntil(NumberEvaluator):
@@ -54,10 +26,6 @@ class NumberEvaluatorUntil(NumberEvaluator):
         full = self.evaluate(programs)
         return FakeScores(*(a[: min(len(full), 3 + len(full) // 2)] for a in (full.mean_return, full.raw_return,
                                                                               full.valid)))
-
-
-def batch(*values: float) -> Programs:
-    return Programs.from_texts([str(v) for v in values])
 
 
 @pytest.mark.parametrize("evaluator", [NumberEvaluator, NumberEvaluatorUntil])
