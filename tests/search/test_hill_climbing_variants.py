@@ -165,3 +165,17 @@ def test_compiled_leaps_prior_and_mutation_draw_what_python_draws(seed):
         out, lengths = compiled.neighbours(compiled_rng, tokens, 60)
         assert expected == [ids_to_text(out[i, : lengths[i]]) for i in range(60)]
     assert python_rng.random() == compiled_rng.random()  # the generators are in the same state
+
+
+@pytest.mark.parametrize(("protocol", "sigma"), [("carvalho2024", 0.25), ("leaps", 0.5)])
+def test_latent_hill_climbing_takes_the_protocols_neighbour_sigma(protocol, sigma):
+    from hydra import compose, initialize_config_dir
+
+    from leaps import config_dir
+
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        cfg = compose("search", overrides=[f"protocol={protocol}", "task=maze", "searcher=hill_climbing",
+                                           "space=latent"])
+        mine = compose("search", overrides=[f"protocol={protocol}", "task=maze", "searcher=hill_climbing",
+                                            "space=latent", "space.neighbour_sigma=0.3"])
+    assert cfg.space.neighbour_sigma == sigma and mine.space.neighbour_sigma == 0.3
