@@ -22,6 +22,33 @@ import numba as nb
 import numpy as np
 
 from leaps.karel import dsl
+from leaps.karel.dsl import (
+    ACTION_FIRST_ID,
+    ACTION_LAST_ID,
+    C_CLOSE,
+    C_OPEN,
+    DEF,
+    E_CLOSE,
+    E_OPEN,
+    ELSE,
+    I_CLOSE,
+    I_OPEN,
+    IF,
+    IFELSE,
+    M_CLOSE,
+    M_OPEN,
+    MAX_REPEAT,
+    NOT,
+    PAD_ID,
+    R_CLOSE,
+    R_OPEN,
+    REPEAT,
+    REPEAT_COUNT_0,
+    RUN,
+    W_CLOSE,
+    W_OPEN,
+    WHILE,
+)
 
 # Opcodes ------------------------------------------------------------------
 HALT = 0  # end of program
@@ -42,23 +69,14 @@ _OPS_PER_TOKEN = 6
 _OPS_FIXED = 8
 
 # Frame kinds of the parser's explicit stack.
-_PROGRAM, _IF, _IFELSE_THEN, _IFELSE_ELSE, _WHILE, _REPEAT = range(6)
+_F_PROGRAM, _F_IF, _F_IFELSE_THEN, _F_IFELSE_ELSE, _F_WHILE, _F_REPEAT = range(6)
 
 # Token ids as plain ints (numba reads module globals as constants).
-_ACTION_ID_FIRST = min(dsl.ACTION_TOKEN_IDS)
-_ACTION_ID_LAST = max(dsl.ACTION_TOKEN_IDS)
-_ACTION_OF_TOKEN = np.full(_ACTION_ID_LAST + 1, -1, dtype=np.int64)
+_ACTION_OF_TOKEN = np.full(ACTION_LAST_ID + 1, -1, dtype=np.int64)
 for _t in dsl.ACTION_TOKEN_IDS:
     _ACTION_OF_TOKEN[_t] = dsl.ACTIONS.index(dsl.VOCAB[_t])
 _PERCEPTION_ID_FIRST = dsl.PERCEPTION_TOKEN_IDS[0]
 _NUM_PERCEPTIONS = len(dsl.PERCEPTIONS)
-_DEF, _RUN, _M_OPEN, _M_CLOSE = dsl.DEF, dsl.RUN, dsl.M_OPEN, dsl.M_CLOSE
-_R_OPEN, _R_CLOSE, _REPEAT = dsl.R_OPEN, dsl.R_CLOSE, dsl.REPEAT
-_C_OPEN, _C_CLOSE, _I_OPEN, _I_CLOSE = dsl.C_OPEN, dsl.C_CLOSE, dsl.I_OPEN, dsl.I_CLOSE
-_E_OPEN, _E_CLOSE, _IF_ID, _IFELSE_ID, _ELSE = dsl.E_OPEN, dsl.E_CLOSE, dsl.IF, dsl.IFELSE, dsl.ELSE
-_NOT, _W_OPEN, _W_CLOSE, _WHILE_ID = dsl.NOT, dsl.W_OPEN, dsl.W_CLOSE, dsl.WHILE
-_R0, _MAX_REPEAT, _PAD = dsl.REPEAT_COUNT_0, dsl.MAX_REPEAT, dsl.PAD_ID
-assert len(dsl.ACTIONS) == _ACTION_ID_LAST - _ACTION_ID_FIRST + 1  # contiguous ids
 
 
 @nb.njit(cache=True, nogil=True)
@@ -80,14 +98,14 @@ def _emit_count(code: np.ndarray, pc: int, op: int, a: int, leaps_counter: bool)
 def _parse_condition(ids: np.ndarray, pos: int, n: int) -> tuple[int, int]:
     """Returns (condition code, next position); code -1 means a syntax error
     at the returned position."""
-    if pos >= n or ids[pos] != _C_OPEN:
+    if pos >= n or ids[pos] != C_OPEN:
         return -1, pos
     pos += 1
     negated = 0
-    if pos < n and ids[pos] == _NOT:
+    if pos < n and ids[pos] == NOT:
         negated = 1
         pos += 1
-        if pos >= n or ids[pos] != _C_OPEN:
+        if pos >= n or ids[pos] != C_OPEN:
             return -1, pos
         pos += 1
     if pos >= n:
@@ -96,11 +114,11 @@ def _parse_condition(ids: np.ndarray, pos: int, n: int) -> tuple[int, int]:
     if p < 0 or p >= _NUM_PERCEPTIONS:
         return -1, pos
     pos += 1
-    if pos >= n or ids[pos] != _C_CLOSE:
+    if pos >= n or ids[pos] != C_CLOSE:
         return -1, pos
     pos += 1
     if negated == 1:
-        if pos >= n or ids[pos] != _C_CLOSE:
+        if pos >= n or ids[pos] != C_CLOSE:
             return -1, pos
         pos += 1
     return p * 2 + negated, pos
@@ -117,18 +135,18 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray, leaps_counter: bool =
     # statement count, loop start, instruction to patch.
     stack = np.empty((6, n + 2), np.int64)  # one allocation: most of a short program's compile time
     kind, close, list_at, count, loop_at, patch_at = stack[0], stack[1], stack[2], stack[3], stack[4], stack[5]
-    if n < 4 or ids[0] != _DEF:
+    if n < 4 or ids[0] != DEF:
         return 0, 0, 0
-    if ids[1] != _RUN:
+    if ids[1] != RUN:
         return 0, 0, 1
-    if ids[2] != _M_OPEN:
+    if ids[2] != M_OPEN:
         return 0, 0, 2
     pc = 0
     pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
     pc = _emit_count(code, pc, INC, 1, leaps_counter)
     top = 0
-    kind[0] = _PROGRAM
-    close[0] = _M_CLOSE
+    kind[0] = _F_PROGRAM
+    close[0] = M_CLOSE
     list_at[0] = pc
     count[0] = 0
     pc = _emit_count(code, pc, LIST, 0, leaps_counter)
@@ -145,40 +163,40 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray, leaps_counter: bool =
                 code[list_at[top], 1] = count[top]
             pos += 1
             k = kind[top]
-            if k == _PROGRAM:
+            if k == _F_PROGRAM:
                 pc = _emit(code, pc, HALT)
                 if pos != n:
                     return 0, 0, pos
                 return pc, n_conds, -1
-            if k == _IF:
+            if k == _F_IF:
                 code[patch_at[top], 2] = pc
                 top -= 1
-            elif k == _WHILE:
+            elif k == _F_WHILE:
                 pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
                 pc = _emit(code, pc, JUMP, loop_at[top])
                 code[patch_at[top], 2] = pc
                 top -= 1
-            elif k == _REPEAT:
+            elif k == _F_REPEAT:
                 pc = _emit(code, pc, JUMP, loop_at[top])
                 code[patch_at[top], 2] = pc
                 top -= 1
-            elif k == _IFELSE_THEN:
-                if pos >= n or ids[pos] != _ELSE:
+            elif k == _F_IFELSE_THEN:
+                if pos >= n or ids[pos] != ELSE:
                     return 0, 0, pos
                 pos += 1
-                if pos >= n or ids[pos] != _E_OPEN:
+                if pos >= n or ids[pos] != E_OPEN:
                     return 0, 0, pos
                 pos += 1
                 jump_over_else = pc
                 pc = _emit(code, pc, JUMP, 0)
                 code[patch_at[top], 2] = pc
-                kind[top] = _IFELSE_ELSE
-                close[top] = _E_CLOSE
+                kind[top] = _F_IFELSE_ELSE
+                close[top] = E_CLOSE
                 patch_at[top] = jump_over_else
                 list_at[top] = pc
                 count[top] = 0
                 pc = _emit_count(code, pc, LIST, 0, leaps_counter)
-            else:  # _IFELSE_ELSE
+            else:  # _F_IFELSE_ELSE
                 code[patch_at[top], 1] = pc
                 top -= 1
             continue
@@ -189,15 +207,15 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray, leaps_counter: bool =
         pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
         pc = _emit_count(code, pc, INC, 1, leaps_counter)
         pc = _emit_count(code, pc, CHECK, 0, leaps_counter)
-        if _ACTION_ID_FIRST <= tok <= _ACTION_ID_LAST:
+        if ACTION_FIRST_ID <= tok <= ACTION_LAST_ID:
             pc = _emit(code, pc, ACT, _ACTION_OF_TOKEN[tok])
             pos += 1
             continue
-        if tok in (_IF_ID, _IFELSE_ID, _WHILE_ID):
+        if tok in (IF, IFELSE, WHILE):
             cond, pos = _parse_condition(ids, pos + 1, n)
             if cond < 0:
                 return 0, 0, pos
-            opener = _W_OPEN if tok == _WHILE_ID else _I_OPEN
+            opener = W_OPEN if tok == WHILE else I_OPEN
             if pos >= n or ids[pos] != opener:
                 return 0, 0, pos
             pos += 1
@@ -206,38 +224,38 @@ def compile_one(ids: np.ndarray, n: int, code: np.ndarray, leaps_counter: bool =
             top += 1
             loop_at[top] = pc
             patch_at[top] = pc
-            test = JUMP_IF_FALSE if leaps_counter or tok != _WHILE_ID else WHILE_IF_FALSE
+            test = JUMP_IF_FALSE if leaps_counter or tok != WHILE else WHILE_IF_FALSE
             pc = _emit(code, pc, test, cond, 0, n_conds)
             n_conds += 1
-            if tok == _IF_ID:
-                kind[top] = _IF
-                close[top] = _I_CLOSE
-            elif tok == _IFELSE_ID:
-                kind[top] = _IFELSE_THEN
-                close[top] = _I_CLOSE
+            if tok == IF:
+                kind[top] = _F_IF
+                close[top] = I_CLOSE
+            elif tok == IFELSE:
+                kind[top] = _F_IFELSE_THEN
+                close[top] = I_CLOSE
             else:
-                kind[top] = _WHILE
-                close[top] = _W_CLOSE
+                kind[top] = _F_WHILE
+                close[top] = W_CLOSE
             list_at[top] = pc
             count[top] = 0
             pc = _emit_count(code, pc, LIST, 0, leaps_counter)
             continue
-        if tok == _REPEAT:
+        if tok == REPEAT:
             pos += 1
             if pos >= n:
                 return 0, 0, pos
-            k = ids[pos] - _R0
-            if k < 0 or k > _MAX_REPEAT:
+            k = ids[pos] - REPEAT_COUNT_0
+            if k < 0 or k > MAX_REPEAT:
                 return 0, 0, pos
             pos += 1
-            if pos >= n or ids[pos] != _R_OPEN:
+            if pos >= n or ids[pos] != R_OPEN:
                 return 0, 0, pos
             pos += 1
             pc = _emit_count(code, pc, INC, 1, leaps_counter)
             pc = _emit(code, pc, REPEAT_INIT, k)
             top += 1
-            kind[top] = _REPEAT
-            close[top] = _R_CLOSE
+            kind[top] = _F_REPEAT
+            close[top] = R_CLOSE
             loop_at[top] = pc
             patch_at[top] = pc
             pc = _emit(code, pc, REPEAT_NEXT, 0, 0)
@@ -301,7 +319,7 @@ def ids_matrix(programs: ProgramsLike) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(programs, np.ndarray) and programs.ndim == 2:
         ids = np.ascontiguousarray(programs, dtype=np.int64)
-        is_pad = ids == _PAD
+        is_pad = ids == PAD_ID
         lengths = np.where(is_pad.any(axis=1), is_pad.argmax(axis=1), ids.shape[1]).astype(np.int64)
         return ids, lengths
     rows: list[list[int]] = []
@@ -314,7 +332,7 @@ def ids_matrix(programs: ProgramsLike) -> tuple[np.ndarray, np.ndarray]:
         else:
             rows.append(dsl.strip_padding(prog))
     width = max((len(r) for r in rows), default=1) or 1
-    ids = np.full((len(rows), width), _PAD, dtype=np.int64)
+    ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
     lengths = np.empty(len(rows), dtype=np.int64)
     for i, r in enumerate(rows):
         ids[i, : len(r)] = r

@@ -53,6 +53,8 @@ IF, IFELSE, ELSE = TOKEN_ID["IF"], TOKEN_ID["IFELSE"], TOKEN_ID["ELSE"]
 NOT, W_OPEN, W_CLOSE, WHILE = (TOKEN_ID[t] for t in ("not", "w(", "w)", "WHILE"))
 REPEAT_COUNT_0 = TOKEN_ID["R=0"]
 ACTION_TOKEN_IDS: tuple[int, ...] = tuple(TOKEN_ID[a] for a in ACTIONS)
+ACTION_FIRST_ID, ACTION_LAST_ID = min(ACTION_TOKEN_IDS), max(ACTION_TOKEN_IDS)
+assert len(ACTIONS) == ACTION_LAST_ID - ACTION_FIRST_ID + 1, "action ids are contiguous (compiled range checks)"
 PERCEPTION_TOKEN_IDS: tuple[int, ...] = tuple(TOKEN_ID[p] for p in PERCEPTIONS)
 
 

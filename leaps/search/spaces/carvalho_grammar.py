@@ -38,6 +38,32 @@ import numba as nb
 import numpy as np
 
 from leaps.karel import dsl
+from leaps.karel.dsl import (
+    ACTION_FIRST_ID,
+    ACTION_LAST_ID,
+    C_CLOSE,
+    C_OPEN,
+    DEF,
+    E_CLOSE,
+    E_OPEN,
+    ELSE,
+    I_CLOSE,
+    I_OPEN,
+    IF,
+    IFELSE,
+    M_CLOSE,
+    M_OPEN,
+    NOT,
+    PAD_ID,
+    R_CLOSE,
+    R_OPEN,
+    REPEAT,
+    REPEAT_COUNT_0,
+    RUN,
+    W_CLOSE,
+    W_OPEN,
+    WHILE,
+)
 
 # Node kinds and slots --------------------------------------------------------
 K_WHILE, K_REPEAT, K_CONCAT, K_IF, K_ITE, K_ACTION, K_FEATURE, K_NOT, K_INT = range(9)
@@ -87,12 +113,6 @@ IS_CONTROL = np.array([k in CONTROL_KINDS for k in range(NUM_KINDS)])
 _ACTION_IDS, _ACTION_CUM = _leaf_table(ACTION_PROBS)
 _FEATURE_IDS, _FEATURE_CUM = _leaf_table(PERCEPTION_PROBS)
 
-_DEF, _RUN, _M_OPEN, _M_CLOSE, _PAD = dsl.DEF, dsl.RUN, dsl.M_OPEN, dsl.M_CLOSE, dsl.PAD_ID
-_WHILE, _W_OPEN, _W_CLOSE, _IF, _IFELSE, _ELSE = dsl.WHILE, dsl.W_OPEN, dsl.W_CLOSE, dsl.IF, dsl.IFELSE, dsl.ELSE
-_I_OPEN, _I_CLOSE, _E_OPEN, _E_CLOSE, _C_OPEN, _C_CLOSE = (dsl.I_OPEN, dsl.I_CLOSE, dsl.E_OPEN, dsl.E_CLOSE,
-                                                           dsl.C_OPEN, dsl.C_CLOSE)
-_REPEAT, _R_OPEN, _R_CLOSE, _NOT, _R0 = dsl.REPEAT, dsl.R_OPEN, dsl.R_CLOSE, dsl.NOT, dsl.REPEAT_COUNT_0
-_ACTION_FIRST, _ACTION_LAST = min(dsl.ACTION_TOKEN_IDS), max(dsl.ACTION_TOKEN_IDS)
 
 
 # Sampling ---------------------------------------------------------------------
@@ -186,32 +206,32 @@ def emit_node_with(rng, weights, kind, depth, seq, max_depth, max_seq, buf, pos,
         elif a == K_FEATURE:
             pos = _put(buf, pos, _FEATURE_IDS[_pick(rng, _FEATURE_CUM)])
         elif a == K_INT:
-            pos = _put(buf, pos, _R0 + rng.integers(0, REPEAT_COUNTS))
+            pos = _put(buf, pos, REPEAT_COUNT_0 + rng.integers(0, REPEAT_COUNTS))
         elif a == K_NOT:  # not c( <condition> c)
-            pos = _put(buf, _put(buf, pos, _NOT), _C_OPEN)
-            sp = _push(stack, sp, _T_TOKEN, _C_CLOSE, 0, 0, 0)
+            pos = _put(buf, _put(buf, pos, NOT), C_OPEN)
+            sp = _push(stack, sp, _T_TOKEN, C_CLOSE, 0, 0, 0)
             sp = _push(stack, sp, _T_CHILD, S_BOOL_NO_NOT, 0, c, d)
         elif a == K_CONCAT:  # <statement, no sequence> <statement>, pushed in reverse
             sp = _push(stack, sp, _T_CHILD, S_STMT, 1, c, d)
             sp = _push(stack, sp, _T_CHILD, S_STMT_NO_SEQ, 1, c, d)
         elif a == K_REPEAT:  # REPEAT <count> r( <statement> r)
-            pos = _put(buf, pos, _REPEAT)
-            sp = _push(stack, sp, _T_TOKEN, _R_CLOSE, 0, 0, 0)
+            pos = _put(buf, pos, REPEAT)
+            sp = _push(stack, sp, _T_TOKEN, R_CLOSE, 0, 0, 0)
             sp = _push(stack, sp, _T_CHILD, S_STMT, 0, c, d)
-            sp = _push(stack, sp, _T_TOKEN, _R_OPEN, 0, 0, 0)
+            sp = _push(stack, sp, _T_TOKEN, R_OPEN, 0, 0, 0)
             sp = _push(stack, sp, _T_CHILD, S_INT, 0, c, d)
         else:  # WHILE / IF / IFELSE: head c( <condition> c) open <statement> close [ELSE e( <statement> e)]
-            head = _WHILE if a == K_WHILE else _IF if a == K_IF else _IFELSE
-            pos = _put(buf, _put(buf, pos, head), _C_OPEN)
+            head = WHILE if a == K_WHILE else IF if a == K_IF else IFELSE
+            pos = _put(buf, _put(buf, pos, head), C_OPEN)
             if a == K_ITE:
-                sp = _push(stack, sp, _T_TOKEN, _E_CLOSE, 0, 0, 0)
+                sp = _push(stack, sp, _T_TOKEN, E_CLOSE, 0, 0, 0)
                 sp = _push(stack, sp, _T_CHILD, S_STMT, 0, c, d)
-                sp = _push(stack, sp, _T_TOKEN, _E_OPEN, 0, 0, 0)
-                sp = _push(stack, sp, _T_TOKEN, _ELSE, 0, 0, 0)
-            sp = _push(stack, sp, _T_TOKEN, _W_CLOSE if a == K_WHILE else _I_CLOSE, 0, 0, 0)
+                sp = _push(stack, sp, _T_TOKEN, E_OPEN, 0, 0, 0)
+                sp = _push(stack, sp, _T_TOKEN, ELSE, 0, 0, 0)
+            sp = _push(stack, sp, _T_TOKEN, W_CLOSE if a == K_WHILE else I_CLOSE, 0, 0, 0)
             sp = _push(stack, sp, _T_CHILD, S_STMT, 0, c, d)
-            sp = _push(stack, sp, _T_TOKEN, _W_OPEN if a == K_WHILE else _I_OPEN, 0, 0, 0)
-            sp = _push(stack, sp, _T_TOKEN, _C_CLOSE, 0, 0, 0)
+            sp = _push(stack, sp, _T_TOKEN, W_OPEN if a == K_WHILE else I_OPEN, 0, 0, 0)
+            sp = _push(stack, sp, _T_TOKEN, C_CLOSE, 0, 0, 0)
             sp = _push(stack, sp, _T_CHILD, S_BOOL_NO_NOT if a == K_ITE else S_BOOL, 0, c, d)
         if sp < 0:
             return -1
@@ -221,9 +241,9 @@ def emit_node_with(rng, weights, kind, depth, seq, max_depth, max_seq, buf, pos,
 @nb.njit(cache=True)
 def sample_program(rng, weights, max_depth, max_seq, buf) -> int:
     """A fresh program (their ``random_program``) in ``buf``: its length, or -1 if ``buf`` is too small."""
-    pos = _put(buf, _put(buf, _put(buf, 0, _DEF), _RUN), _M_OPEN)
+    pos = _put(buf, _put(buf, _put(buf, 0, DEF), RUN), M_OPEN)
     k, d, s = _child(rng, weights, S_STMT, False, 1, 0, max_depth, max_seq)
-    return _put(buf, emit_node(rng, weights, k, d, s, max_depth, max_seq, buf, pos), _M_CLOSE)
+    return _put(buf, emit_node(rng, weights, k, d, s, max_depth, max_seq, buf, pos), M_CLOSE)
 
 
 def sample(rng: np.random.Generator, max_depth: int = PROGRAM_MAX_DEPTH,
@@ -272,11 +292,11 @@ def program_nodes(tokens):
     pos = 3
     while pos < n:
         t = tokens[pos]
-        if _ACTION_FIRST <= t <= _ACTION_LAST:
+        if ACTION_FIRST_ID <= t <= ACTION_LAST_ID:
             statements[n_statements] = _node(starts, ends, slots, kinds, count, pos, pos + 1, S_STMT, K_ACTION)
             n_statements += 1
             pos += 1
-        elif t == _REPEAT:  # REPEAT R=k r(
+        elif t == REPEAT:  # REPEAT R=k r(
             node = _node(starts, ends, slots, kinds, count, pos, pos, S_STMT, K_REPEAT)
             statements[n_statements] = node
             n_statements += 1
@@ -284,13 +304,13 @@ def program_nodes(tokens):
             top += 1
             block_base[top], owner[top] = n_statements, node
             pos += 3
-        elif t in (_WHILE, _IF, _IFELSE):  # head c( [not c(] p [c)] c) open
+        elif t in (WHILE, IF, IFELSE):  # head c( [not c(] p [c)] c) open
             node = _node(starts, ends, slots, kinds, count, pos, pos,
-                         S_STMT, K_WHILE if t == _WHILE else K_IF if t == _IF else K_ITE)
+                         S_STMT, K_WHILE if t == WHILE else K_IF if t == IF else K_ITE)
             statements[n_statements] = node
             n_statements += 1
-            cond_slot = S_BOOL_NO_NOT if t == _IFELSE else S_BOOL
-            if tokens[pos + 2] == _NOT:
+            cond_slot = S_BOOL_NO_NOT if t == IFELSE else S_BOOL
+            if tokens[pos + 2] == NOT:
                 _node(starts, ends, slots, kinds, count, pos + 2, pos + 6, cond_slot, K_NOT)
                 _node(starts, ends, slots, kinds, count, pos + 4, pos + 5, S_BOOL_NO_NOT, K_FEATURE)
                 pos += 8
@@ -310,7 +330,7 @@ def program_nodes(tokens):
             top -= 1
             if node < 0:
                 break  # m)
-            if t == _I_CLOSE and kinds[node] == K_ITE:  # i) ELSE e(
+            if t == I_CLOSE and kinds[node] == K_ITE:  # i) ELSE e(
                 top += 1
                 block_base[top], owner[top] = n_statements, node
                 pos += 3
@@ -337,14 +357,14 @@ def shape_with(tokens, n, counts):
     max_seq = 1
     for i in range(n):
         t = tokens[i]
-        if t in (_M_OPEN, _W_OPEN, _I_OPEN, _E_OPEN, _R_OPEN):
+        if t in (M_OPEN, W_OPEN, I_OPEN, E_OPEN, R_OPEN):
             top += 1
             counts[top] = 0
             if top - 1 > max_nesting:
                 max_nesting = top - 1
-        elif t in (_M_CLOSE, _W_CLOSE, _I_CLOSE, _E_CLOSE, _R_CLOSE):
+        elif t in (M_CLOSE, W_CLOSE, I_CLOSE, E_CLOSE, R_CLOSE):
             top -= 1
-        elif _ACTION_FIRST <= t <= _ACTION_LAST or t in (_WHILE, _IF, _IFELSE, _REPEAT):
+        elif ACTION_FIRST_ID <= t <= ACTION_LAST_ID or t in (WHILE, IF, IFELSE, REPEAT):
             counts[top] += 1
             if counts[top] > max_seq:
                 max_seq = counts[top]
@@ -391,7 +411,7 @@ def neighbours_into(rng, weights, tokens, k, max_tokens, max_depth, max_seq, sub
         if not accepted:
             row[:n] = tokens
             lengths[i] = n
-        row[lengths[i]:] = _PAD
+        row[lengths[i]:] = PAD_ID
 
 
 def neighbours(rng: np.random.Generator, tokens: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ Same draws from the same NumPy ``Generator`` in the same order as the
 Python versions (numba's ``Generator.random``/``integers`` consume the
 stream as NumPy's do), hence the same programs: a search gives the same
 result either way, only faster. The Python versions stay the reference
-(tests/search/test_program_space_jit.py compares them)."""
+(tests/search/test_hill_climbing_variants.py compares them)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,32 @@ import numba as nb
 import numpy as np
 
 from leaps.karel import dsl
+from leaps.karel.dsl import (
+    ACTION_FIRST_ID,
+    ACTION_LAST_ID,
+    C_CLOSE,
+    C_OPEN,
+    DEF,
+    E_CLOSE,
+    E_OPEN,
+    ELSE,
+    I_CLOSE,
+    I_OPEN,
+    IF,
+    IFELSE,
+    M_CLOSE,
+    M_OPEN,
+    NOT,
+    PAD_ID,
+    R_CLOSE,
+    R_OPEN,
+    REPEAT,
+    REPEAT_COUNT_0,
+    RUN,
+    W_CLOSE,
+    W_OPEN,
+    WHILE,
+)
 from leaps.karel.program_generator import ProgramGenerator
 
 # Statement kinds, in the order of the generator's table (STATEMENT_PROBS).
@@ -22,12 +48,6 @@ _WHILE_K, _REPEAT_K, _SEQ_K, _ACTION_K, _IF_K, _IFELSE_K = range(6)
 
 _T_TOKEN, _T_STMT, _T_COND = range(3)
 
-_DEF, _RUN, _M_OPEN, _M_CLOSE, _PAD = dsl.DEF, dsl.RUN, dsl.M_OPEN, dsl.M_CLOSE, dsl.PAD_ID
-_WHILE, _W_OPEN, _W_CLOSE, _IF, _IFELSE, _ELSE = dsl.WHILE, dsl.W_OPEN, dsl.W_CLOSE, dsl.IF, dsl.IFELSE, dsl.ELSE
-_I_OPEN, _I_CLOSE, _E_OPEN, _E_CLOSE, _C_OPEN, _C_CLOSE = (dsl.I_OPEN, dsl.I_CLOSE, dsl.E_OPEN, dsl.E_CLOSE,
-                                                           dsl.C_OPEN, dsl.C_CLOSE)
-_REPEAT, _R_OPEN, _R_CLOSE, _NOT, _R0 = dsl.REPEAT, dsl.R_OPEN, dsl.R_CLOSE, dsl.NOT, dsl.REPEAT_COUNT_0
-_ACTION_FIRST, _ACTION_LAST = min(dsl.ACTION_TOKEN_IDS), max(dsl.ACTION_TOKEN_IDS)
 _REPEAT_COUNTS = dsl.MAX_REPEAT + 1
 SCRATCH = 4096
 """Tokens a mutation's new subtree may have: the default prior's subtrees
@@ -85,13 +105,13 @@ def _condition(rng, cond_cum, cond_negated, percept_cum, percept_ids, buf, pos):
     """ProgramGenerator._condition's draws (negation, then perception) as tokens."""
     negated = cond_negated[_pick(cond_cum, rng.random())]
     percept = percept_ids[_pick(percept_cum, rng.random())]
-    pos = _put(buf, pos, _C_OPEN)
+    pos = _put(buf, pos, C_OPEN)
     if negated:
-        pos = _put(buf, _put(buf, pos, _NOT), _C_OPEN)
+        pos = _put(buf, _put(buf, pos, NOT), C_OPEN)
     pos = _put(buf, pos, percept)
     if negated:
-        pos = _put(buf, pos, _C_CLOSE)
-    return _put(buf, pos, _C_CLOSE)
+        pos = _put(buf, pos, C_CLOSE)
+    return _put(buf, pos, C_CLOSE)
 
 
 @nb.njit(cache=True)
@@ -131,19 +151,19 @@ def stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, pe
             sp = _push(stack, sp, _T_STMT, d + 1, n)
             sp = _push(stack, sp, _T_STMT, d + 1, n)
         elif kind == _REPEAT_K:  # count drawn before the body
-            pos = _put(buf, _put(buf, _put(buf, pos, _REPEAT), _R0 + rng.integers(0, _REPEAT_COUNTS)), _R_OPEN)
-            sp = _push(stack, sp, _T_TOKEN, _R_CLOSE, 0)
+            pos = _put(buf, _put(buf, _put(buf, pos, REPEAT), REPEAT_COUNT_0 + rng.integers(0, _REPEAT_COUNTS)), R_OPEN)
+            sp = _push(stack, sp, _T_TOKEN, R_CLOSE, 0)
             sp = _push(stack, sp, _T_STMT, d + 2, n + 1)
         else:  # WHILE / IF / IFELSE: condition, then the bodies
-            pos = _put(buf, pos, _WHILE if kind == _WHILE_K else _IF if kind == _IF_K else _IFELSE)
+            pos = _put(buf, pos, WHILE if kind == _WHILE_K else IF if kind == _IF_K else IFELSE)
             if kind == _IFELSE_K:
-                sp = _push(stack, sp, _T_TOKEN, _E_CLOSE, 0)
+                sp = _push(stack, sp, _T_TOKEN, E_CLOSE, 0)
                 sp = _push(stack, sp, _T_STMT, d + 2, n + 1)
-                sp = _push(stack, sp, _T_TOKEN, _E_OPEN, 0)
-                sp = _push(stack, sp, _T_TOKEN, _ELSE, 0)
-            sp = _push(stack, sp, _T_TOKEN, _W_CLOSE if kind == _WHILE_K else _I_CLOSE, 0)
+                sp = _push(stack, sp, _T_TOKEN, E_OPEN, 0)
+                sp = _push(stack, sp, _T_TOKEN, ELSE, 0)
+            sp = _push(stack, sp, _T_TOKEN, W_CLOSE if kind == _WHILE_K else I_CLOSE, 0)
             sp = _push(stack, sp, _T_STMT, d + 2, n + 1)
-            sp = _push(stack, sp, _T_TOKEN, _W_OPEN if kind == _WHILE_K else _I_OPEN, 0)
+            sp = _push(stack, sp, _T_TOKEN, W_OPEN if kind == _WHILE_K else I_OPEN, 0)
             sp = _push(stack, sp, _T_COND, 0, 0)
         if sp < 0:
             return -1
@@ -157,10 +177,10 @@ def sample_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, 
     programs until one has at most ``max_tokens`` tokens; its length in ``buf``
     (-1 if ``buf`` was too small for a draw)."""
     while True:
-        pos = _put(buf, _put(buf, _put(buf, 0, _DEF), _RUN), _M_OPEN)
+        pos = _put(buf, _put(buf, _put(buf, 0, DEF), RUN), M_OPEN)
         pos = stmt(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
                    action_ids, max_depth, max_nesting, 1, 0, buf, pos)
-        pos = _put(buf, pos, _M_CLOSE)
+        pos = _put(buf, pos, M_CLOSE)
         if pos < 0:
             return -1
         if pos <= max_tokens:
@@ -184,30 +204,30 @@ def statements(tokens):
     pos = 3
     while pos < n:
         t = tokens[pos]
-        if _ACTION_FIRST <= t <= _ACTION_LAST:
+        if ACTION_FIRST_ID <= t <= ACTION_LAST_ID:
             starts[count], ends[count], nesting[count] = pos, pos + 1, top
             head_start[count], head_end[count] = pos, pos
             count += 1
             pos += 1
-        elif t == _REPEAT:  # REPEAT R=k r(
+        elif t == REPEAT:  # REPEAT R=k r(
             starts[count], nesting[count], head_start[count], head_end[count] = pos, top, pos + 1, pos + 2
             owner[top] = count
             top += 1
             count += 1
             pos += 3
-        elif t in (_WHILE, _IF, _IFELSE):  # head c( [not c(] p [c)] c) open
-            width = 6 if tokens[pos + 2] == _NOT else 3
+        elif t in (WHILE, IF, IFELSE):  # head c( [not c(] p [c)] c) open
+            width = 6 if tokens[pos + 2] == NOT else 3
             starts[count], nesting[count], head_start[count], head_end[count] = pos, top, pos + 1, pos + 1 + width
             owner[top] = count
             top += 1
             count += 1
             pos += 2 + width
-        elif t == _M_CLOSE or top == 0:
+        elif t == M_CLOSE or top == 0:
             break
         else:  # the closing token of a block
             top -= 1
             s = owner[top]
-            if t == _I_CLOSE and tokens[starts[s]] == _IFELSE:  # i) ELSE e(
+            if t == I_CLOSE and tokens[starts[s]] == IFELSE:  # i) ELSE e(
                 top += 1
                 pos += 3
             else:
@@ -228,8 +248,8 @@ def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, 
         is_action = head_start[j] == head_end[j]
         if rng.random() < HEADER_REDRAW and not is_action:
             a, b = head_start[j], head_end[j]
-            if tokens[starts[j]] == _REPEAT:
-                new_len = _put(scratch, 0, _R0 + rng.integers(0, _REPEAT_COUNTS))
+            if tokens[starts[j]] == REPEAT:
+                new_len = _put(scratch, 0, REPEAT_COUNT_0 + rng.integers(0, _REPEAT_COUNTS))
             else:
                 new_len = _condition(rng, cond_cum, cond_negated, percept_cum, percept_ids, scratch, 0)
         else:
@@ -269,7 +289,7 @@ def neighbours_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_c
         lengths[i] = mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
                                  action_cum, action_ids, max_depth, max_nesting, tokens, starts, ends, nesting,
                                  head_start, head_end, max_tokens, max_tries, scratch, stack, out[i])
-        out[i, lengths[i]:] = _PAD
+        out[i, lengths[i]:] = PAD_ID
 
 
 class LeapsGrammar:
