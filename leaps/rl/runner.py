@@ -8,7 +8,6 @@ agent, ``model`` = the observation kind: ``ppo (grid)`` is the paper's DRL,
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from leaps.atomic_files import write_json_atomic
 from leaps.karel import protocols
 from leaps.karel.protocols.base import EvaluationWorlds
 from leaps.karel.vector import KarelVectorEnv
@@ -66,12 +66,6 @@ def task_options(cfg: DictConfig) -> dict[str, Any]:
     """The task's settings the protocol takes (grid size and call budget under leaps)."""
     options = {key: cfg.task.get(key) for key in (*GRID_KEYS, "call_budget") if cfg.task.get(key) is not None}
     return {k: int(v) for k, v in options.items()}
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    os.replace(tmp, path)
 
 
 class Checkpoints:

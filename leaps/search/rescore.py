@@ -14,8 +14,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from leaps.atomic_files import write_json_atomic
 from leaps.search.evaluators import protocol_of, test_return
-from leaps.search.runner import write_json_atomic
 
 
 def rescore(path: Path, force: bool = False) -> float | None:

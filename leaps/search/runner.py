@@ -7,7 +7,6 @@ written."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from leaps.atomic_files import write_json_atomic, write_text_atomic
 from leaps.karel import dsl
 from leaps.karel.parallel import set_numba_threads
 from leaps.karel.protocols.base import Evaluator
@@ -64,12 +64,6 @@ class StateSaver:
             return json.loads(self.path.read_text())
         except json.JSONDecodeError:
             raise SearchError(f"{self.path} is corrupt; delete it to start the search afresh") from None
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    os.replace(tmp, path)
 
 
 def default_eval_budget(cfg: DictConfig) -> int:
@@ -206,10 +200,8 @@ def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluato
         "config": OmegaConf.to_container(cfg, resolve=True),
     }
     write_json_atomic(out_dir / "results.json", summary)
-    tmp = out_dir / "best_program.txt.tmp"
     score = (f"return {result.best_return:.4f} (raw {result.best_raw_return:.4f}); "
              f"test return {result.test_return:.4f} on {summary['test_worlds']} unseen worlds")
-    tmp.write_text(f"{result.best_program}\n\n{pretty}\n\n{score}\n")
-    os.replace(tmp, out_dir / "best_program.txt")
+    write_text_atomic(out_dir / "best_program.txt", f"{result.best_program}\n\n{pretty}\n\n{score}\n")
     write_json_atomic(out_dir / "history.json", {"history": result.history})
     return summary, media

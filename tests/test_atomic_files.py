@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from leaps.search.runner import write_json_atomic
+from leaps.atomic_files import write_json_atomic
 
 
 def interrupt(*args, **kwargs):
