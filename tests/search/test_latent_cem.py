@@ -112,6 +112,17 @@ def test_elites_are_the_floor_of_the_rate():
         LatentCEM(population_size=8, elitism_rate=0.1)
 
 
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"population_size": 0}, "population_size must be >= 1, got 0"),
+    ({"restart_after": 0}, r"restart_after must be >= 1 or null \(no restarts\), got 0"),
+    ({"sigma": 0.0}, "sigma must be > 0, got 0.0"),
+])
+def test_settings_out_of_range_are_refused_by_name(settings, message):
+    for method in (LatentCEM, CEBS):
+        with pytest.raises(ValueError, match=message):
+            method.from_config(**settings)
+
+
 @pytest.mark.parametrize("restart_after", [None, 2])
 def test_resume_equals_uninterrupted(restart_after):
     method = LatentCEM(population_size=8, elitism_rate=0.25, sigma=0.5, exp_decay=True, restart_after=restart_after)

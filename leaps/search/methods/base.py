@@ -17,6 +17,26 @@ from leaps.search.evaluations import Evaluations
 from leaps.search.spaces.base import SearchSpace
 
 
+def check_counts(**counts: int | None) -> None:
+    """``ValueError`` for a count setting below 1 (population sizes,
+    iterations, restart patience); None means the setting is off."""
+    for name, value in counts.items():
+        if value is not None and value < 1:
+            off = f" or null ({OPTIONAL_COUNTS[name]})" if name in OPTIONAL_COUNTS else ""
+            raise ValueError(f"{name} must be >= 1{off}, got {value}")
+
+
+OPTIONAL_COUNTS = {"restart_after": "no restarts"}
+"""Count settings that may be null, and what null means."""
+
+
+def check_positive(**values: float) -> None:
+    """``ValueError`` for a scale setting (a sigma) that is not > 0."""
+    for name, value in values.items():
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value}")
+
+
 @dataclass
 class Step:
     """One iteration's outcome: the returns of the programs it evaluated

@@ -37,7 +37,7 @@ import torch
 
 from leaps.search.evaluations import Evaluations
 from leaps.search.methods import METHODS
-from leaps.search.methods.base import SearchMethod, Step
+from leaps.search.methods.base import SearchMethod, Step, check_counts, check_positive
 from leaps.search.spaces.base import VECTORS, SearchSpace, VectorSpace
 
 INIT_TYPES = ("normal", "tiny_normal", "ones", "zeros")
@@ -62,20 +62,15 @@ class CEM(SearchMethod):
     restart_after: int | None = None
 
     def __post_init__(self) -> None:
-        if self.population_size < 1:
-            raise ValueError(f"population_size must be >= 1, got {self.population_size}")
+        check_counts(population_size=self.population_size, max_iterations=self.max_iterations,
+                     converge_iterations=self.converge_iterations, restart_after=self.restart_after)
+        check_positive(sigma=self.sigma, final_sigma=self.final_sigma)
         if not 0 < self.elitism_rate <= 1:
             raise ValueError(f"elitism_rate must be in (0, 1], got {self.elitism_rate}")
-        if self.sigma <= 0 or self.final_sigma <= 0:
-            raise ValueError("sigma and final_sigma must be > 0")
         if self.reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
         if self.init_type not in INIT_TYPES:
             raise ValueError(f"init_type must be one of {INIT_TYPES}, got {self.init_type!r}")
-        if self.max_iterations < 1 or self.converge_iterations < 1:
-            raise ValueError("max_iterations and converge_iterations must be >= 1")
-        if self.restart_after is not None and self.restart_after < 1:
-            raise ValueError(f"restart_after must be >= 1 or null (no restarts), got {self.restart_after}")
 
     @property
     def n_elite(self) -> int:

@@ -26,7 +26,7 @@ import numpy as np
 from leaps.karel.compiler import compile_programs
 from leaps.search.evaluations import Evaluations, Programs
 from leaps.search.methods import METHODS
-from leaps.search.methods.base import SearchMethod, Step
+from leaps.search.methods.base import SearchMethod, Step, check_counts
 from leaps.search.spaces.base import NEIGHBOURS, SAMPLES, SearchSpace
 
 VARIANTS = ("best_improvement", "first_improvement")
@@ -44,8 +44,7 @@ class HillClimbing(SearchMethod):
     variant: str = "best_improvement"  # best_improvement | first_improvement (Carvalho et al.'s)
 
     def __post_init__(self) -> None:
-        if self.neighbours < 1:
-            raise ValueError(f"neighbours must be >= 1, got {self.neighbours}")
+        check_counts(neighbours=self.neighbours)
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
 

@@ -30,7 +30,7 @@ import torch
 
 from leaps.search.evaluations import Evaluations
 from leaps.search.methods import METHODS
-from leaps.search.methods.base import SearchMethod, Step
+from leaps.search.methods.base import SearchMethod, Step, check_counts, check_positive
 from leaps.search.spaces.base import VECTORS, SearchSpace, VectorSpace
 
 SIGMA_DECAY = 0.998
@@ -53,16 +53,12 @@ class LatentCEM(SearchMethod):
     restart_after: int | None = None
 
     def __post_init__(self) -> None:
-        if self.population_size < 1:
-            raise ValueError(f"population_size must be >= 1, got {self.population_size}")
+        check_counts(population_size=self.population_size, restart_after=self.restart_after)
+        check_positive(sigma=self.sigma)
         if not 0 < self.elitism_rate <= 1 or self.n_elite < 1:
             raise ValueError(f"elitism_rate must leave at least one elite of population_size "
                              f"{self.population_size} (int(population_size * elitism_rate) >= 1), got "
                              f"{self.elitism_rate}")
-        if not self.sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {self.sigma}")
-        if self.restart_after is not None and self.restart_after < 1:
-            raise ValueError(f"restart_after must be >= 1 or null (no restarts), got {self.restart_after}")
 
     @property
     def n_elite(self) -> int:

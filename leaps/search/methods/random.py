@@ -10,7 +10,7 @@ import numpy as np
 
 from leaps.search.evaluations import Evaluations
 from leaps.search.methods import METHODS
-from leaps.search.methods.base import SearchMethod, Step
+from leaps.search.methods.base import SearchMethod, Step, check_counts
 from leaps.search.spaces.base import SAMPLES, SearchSpace
 
 
@@ -23,8 +23,7 @@ class RandomSearch(SearchMethod):
     batch_size: int = 256
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        check_counts(batch_size=self.batch_size)
 
     def start(self, space: SearchSpace | None, seed: int) -> None:
         assert space is not None
