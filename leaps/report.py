@@ -7,6 +7,7 @@ made before searches recorded it), and a plot of the best return against
 program evaluations.
 
     python -m leaps.report multirun/2026-11-24_13-00-00 --out results.md
+    python -m leaps.report --spread sem results/hc_first_carvalho2024   # ± standard error, as Carvalho et al.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from leaps.karel import protocols
 
 TEST_SUFFIX = ": test"
 """A column of held-out test returns is headed by its search column's label and this."""
+SPREADS = {
+    "std": "std over seeds",
+    "sem": "standard error of the mean over seeds (std with ddof=1 / sqrt(n), Carvalho et al.'s statistic)",
+}
+"""What the ``±`` of a table cell can be (``--spread``); std is the LEAPS paper's."""
 FINAL_SUFFIX = ": final"
 """A column of the returns of the program a method ends on (``final_return``:
 CEM's mean decoded greedily at its last iteration, what the original LEAPS
@@ -41,10 +47,10 @@ def task_order(protocol: str) -> list[str]:
     return order + [t for t in spec.task_names() if t not in order]
 
 
-def protocol_note(protocol: str) -> str:
+def protocol_note(protocol: str, spread: str = "std") -> str:
     """What the protocol's table shows (printed above it)."""
     spec = protocols.get(protocol)
-    return (f"{spec.summary}. Cells: mean ± std over seeds of the best program's return on the search's worlds "
+    return (f"{spec.summary}. Cells: mean ± {SPREADS[spread]} of the best program's return on the search's worlds "
             f"(n runs, mean programs evaluated, mean wall time); columns headed `...{TEST_SUFFIX}`: the same "
             f"programs on {spec.test_worlds} unseen worlds (test_return); columns headed `...{FINAL_SUFFIX}`: the "
             f"return of the program the method ends on (final_return: CEM's mean decoded greedily at its last "
@@ -81,24 +87,30 @@ def load_results(dirs: list[Path]) -> list[dict]:
     return results
 
 
-def _mean_std(values: list[float]) -> str:
-    array = np.array(values)
-    return f"{array.mean():.2f} ± {array.std():.2f}"
+def _mean_spread(values: list[float], spread: str = "std") -> str:
+    """``mean ± spread`` (one of SPREADS); a single run's standard error is shown as 0."""
+    array = np.array(values, dtype=float)
+    n = len(array)
+    half = array.std() if spread == "std" else (array.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0)
+    return f"{array.mean():.2f} ± {half:.2f}"
 
 
-def _optional_cell(runs: list[dict], key: str) -> str:
-    """Mean ± std of ``key`` over the runs that recorded it (their count when not all did)."""
+def _optional_cell(runs: list[dict], key: str, spread: str = "std") -> str:
+    """Mean ± spread of ``key`` over the runs that recorded it (their count when not all did)."""
     values = [r[key] for r in runs if r.get(key) is not None]
     if not values:
         return "-"
-    return _mean_std(values) + ("" if len(values) == len(runs) else f" (n={len(values)})")
+    return _mean_spread(values, spread) + ("" if len(values) == len(runs) else f" (n={len(values)})")
 
 
-def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
+def table(results: list[dict], protocol: str = protocols.DEFAULT, spread: str = "std") -> str:
     """The markdown table of ``protocol``'s runs among ``results``, with the
     paper's numbers beside where the protocol has them (and other published
     numbers where the table has runs to compare them with), and a test column
-    after every search column whose runs recorded ``test_return``."""
+    after every search column whose runs recorded ``test_return``. ``spread``:
+    what follows each mean's ``±`` (SPREADS)."""
+    if spread not in SPREADS:
+        raise ValueError(f"spread must be one of {', '.join(SPREADS)}, got {spread!r}")
     published = protocols.get(protocol).reference_returns
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in results:
@@ -129,11 +141,11 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT) -> str:
                 continue
             evals = np.mean([r["evaluations"] for r in runs])
             wall = np.mean([r["wall_time_s"] for r in runs])
-            cells.append(f"{_mean_std([r['best_return'] for r in runs])} (n={len(runs)}, {evals:,.0f} evals, "
-                         f"{wall:.0f} s)")
+            returns = _mean_spread([r["best_return"] for r in runs], spread)
+            cells.append(f"{returns} (n={len(runs)}, {evals:,.0f} evals, {wall:.0f} s)")
             for key, shown in (("final_return", label in ended), ("test_return", label in tested)):
                 if shown:
-                    cells.append(_optional_cell(runs, key))
+                    cells.append(_optional_cell(runs, key, spread))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -276,13 +288,20 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (also read by tests/test_readme_results.py to rerun the README's commands)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dirs", nargs="+", type=Path)
+    parser.add_argument("--spread", choices=tuple(SPREADS), default="std",
+                        help="what follows each mean's ±: " + "; ".join(f"{k}: {v}" for k, v in SPREADS.items()))
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
     parser.add_argument("--plot", type=Path, help="where to write the return-vs-evaluations plot "
                         "(default: returns.png in the first directory)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     results = load_results(args.dirs)
     if not results:
         raise SystemExit(f"error: no results.json under {', '.join(map(str, args.dirs))}")
@@ -290,7 +309,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = sorted(found - set(protocols.names()))
     if unknown:
         raise SystemExit(f"error: results of unknown protocols {', '.join(unknown)}")
-    text = "\n\n".join(f"{protocol_note(p)}\n\n{table(results, p)}" for p in protocols.names() if p in found)
+    text = "\n\n".join(f"{protocol_note(p, args.spread)}\n\n{table(results, p, args.spread)}"
+                       for p in protocols.names() if p in found)
     for p in protocols.names():
         efficiency = sample_efficiency_table(results, p) if p in found else None
         if efficiency is not None:

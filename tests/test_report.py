@@ -57,6 +57,17 @@ def test_table_mean_std_published_numbers_and_order(sweep):
     assert harvester[3] == "0.40 ± 0.16 (n=3, 1,100 evals, 10 s)"
 
 
+def test_standard_error_spread(sweep, tmp_path, capsys):
+    results = report.load_results([sweep])
+    harvester = rows(report.table(results, spread="sem"))["harvester"]
+    # returns 0.2, 0.4, 0.6: sample std 0.2, standard error 0.2 / sqrt(3) = 0.115
+    assert harvester[3] == "0.40 ± 0.12 (n=3, 1,100 evals, 10 s)"
+    with pytest.raises(ValueError, match="spread must be one of std, sem"):
+        report.table(results, spread="iqr")
+    report.main([str(sweep), "--spread", "sem", "--plot", str(tmp_path / "p.png")])
+    assert "standard error of the mean" in capsys.readouterr().out
+
+
 def test_cli_writes_markdown_and_plot(sweep, tmp_path, capsys):
     out = tmp_path / "table.md"
     report.main([str(sweep), "--out", str(out), "--plot", str(tmp_path / "p.png")])
