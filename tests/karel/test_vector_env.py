@@ -11,6 +11,8 @@ import pytest
 
 from leaps.karel import protocols
 from leaps.karel.gym_envs import GYM_IDS
+from leaps.karel.protocols.carvalho2024 import get_task as get_carvalho_task
+from leaps.karel.protocols.carvalho2024.gym_env import MAX_WORLD_SEED
 from leaps.karel.protocols.leaps import evaluate
 from leaps.karel.protocols.leaps.vector import REWARD_KINDS
 from leaps.karel.vector import OBSERVATIONS, KarelVectorEnv
@@ -138,6 +140,42 @@ def test_given_worlds_and_bad_input():
     with pytest.raises(ValueError, match="fixed worlds"):
         KarelVectorEnv("maze", 2, protocol="carvalho2024", height=20)
     assert OBSERVATIONS == ("grid", "abstract")
+
+
+def assert_slot_is(env: KarelVectorEnv, i: int, world) -> None:
+    b = env.backend
+    assert np.array_equal(b.walls[i], world.walls) and np.array_equal(b.markers[i], world.markers)
+    assert tuple(b.agents[i]) == world.agent and np.array_equal(b.params[i], world.params)
+    assert np.array_equal(b.food[i, : len(world.food)], world.food)
+
+
+@pytest.mark.parametrize("name", ["snake", "harvester"])
+def test_carvalho2024_resets_draw_their_seeds_worlds_in_one_batch(name):
+    """Every reset's info names the world seed each resetting env drew from
+    its own generator (the single env's draw), and that slot holds the task's
+    world of that seed (Snake's food included); given worlds load the same way."""
+    task = get_carvalho_task(name)
+    env = KarelVectorEnv(name, 6, protocol="carvalho2024")
+    _, info = env.reset(seed=11)
+    expect = [int(np.random.default_rng(11 + i).integers(MAX_WORLD_SEED)) for i in range(6)]
+    assert list(info["world_seed"]) == expect and info["_world_seed"].all()
+    for i in range(6):
+        assert_slot_is(env, i, task.generate(expect[i]))
+    if name == "harvester":  # a put ends a Harvester episode: envs 1 and 4 reset on the next call
+        _, _, term, _, _ = env.step(np.array([0, 4, 1, 2, 4, 0]))
+        assert list(np.flatnonzero(term)) == [1, 4]
+        _, _, _, _, info = env.step(np.zeros(6, dtype=np.int64))
+        assert list(np.flatnonzero(info["_world_seed"])) == [1, 4]
+        assert (info["world_seed"][[0, 2, 3, 5]] == 0).all()
+        expect = [int(np.random.default_rng(11 + i).integers(MAX_WORLD_SEED, size=2)[1]) for i in (1, 4)]
+        assert list(info["world_seed"][[1, 4]]) == expect
+        assert_slot_is(env, 1, task.generate(expect[0]))
+        assert_slot_is(env, 4, task.generate(expect[1]))
+    seeds = [5, 0, 2**32 - 1, 5, 9, 12]
+    _, info = env.reset(options={"worlds": seeds})
+    assert info == {}
+    for i, seed in enumerate(seeds):
+        assert_slot_is(env, i, task.generate(seed))
 
 
 def test_gymnasium_make_vec():

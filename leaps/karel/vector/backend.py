@@ -6,6 +6,7 @@ whole batch with the protocol's rewards and termination."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,22 @@ class VectorBackend(ABC):
     def load(self, i: int, world: Any) -> None:
         """Put a given initial world in slot ``i`` (the protocol's kind: a
         World under leaps, a task seed under carvalho2024)."""
+
+    def draw_many(self, indices: np.ndarray, rngs: Sequence[np.random.Generator]) -> dict[str, np.ndarray]:
+        """:meth:`draw` for every slot ``i`` of ``indices`` from ``rngs[i]``;
+        returns each reset info key's values, one int64 per index (0 where a
+        draw gave none). A backend that can draw all worlds in one compiled
+        call overrides this, since resets happen on most steps."""
+        infos: dict[str, np.ndarray] = {}
+        for k, i in enumerate(indices):
+            for key, value in self.draw(int(i), rngs[i]).items():
+                infos.setdefault(key, np.zeros(len(indices), dtype=np.int64))[k] = value
+        return infos
+
+    def load_many(self, indices: np.ndarray, worlds: Sequence[Any]) -> None:
+        """:meth:`load` of ``worlds[i]`` into every slot ``i`` of ``indices``."""
+        for i in indices:
+            self.load(int(i), worlds[i])
 
     @abstractmethod
     def start(self, indices: np.ndarray) -> None:

@@ -98,21 +98,24 @@ class KarelVectorEnv(VectorEnv):
 
     def _begin(self, indices: np.ndarray) -> dict[str, Any]:
         """New episodes in the slots ``indices``: the given worlds (reset with
-        ``options={"worlds": ...}``) or fresh random ones."""
-        infos: dict[str, list] = {}
-        for i in indices:
-            if self._fixed is not None:
-                self.backend.load(int(i), self._fixed[i])
-                continue
-            for key, value in self.backend.draw(int(i), self._rngs[i]).items():
-                infos.setdefault(key, [None] * self.num_envs)[i] = value
+        ``options={"worlds": ...}``) or fresh random ones, all slots in one
+        backend call (resets come on most steps, so no Python work per slot
+        here)."""
+        out: dict[str, Any] = {}
+        if self._fixed is not None:
+            self.backend.load_many(indices, self._fixed)
+        else:
+            infos = self.backend.draw_many(indices, self._rngs)
+            if infos:
+                mask = np.zeros(self.num_envs, dtype=np.bool_)
+                mask[indices] = True
+                for key, values in infos.items():
+                    out[key] = np.zeros(self.num_envs, dtype=np.int64)
+                    out[key][indices] = values
+                    out["_" + key] = mask.copy()
         self.backend.start(indices)
         self._steps[indices] = 0
         self._last_actions[indices] = NO_ACTION
-        out: dict[str, Any] = {}
-        for key, values in infos.items():
-            out[key] = np.array([0 if v is None else v for v in values], dtype=np.int64)
-            out["_" + key] = np.isin(np.arange(self.num_envs), indices)
         return out
 
     def _observe(self) -> np.ndarray:

@@ -5,13 +5,15 @@ engine's own action rules, call counter and task reward steps
 protocol's (and the single environment's, protocols/carvalho2024/gym_env.py).
 
 Worlds are drawn as the single environment draws them: a task seed from the
-environment's generator, then the task's world of that seed. The grid
+environment's generator, then the task's world of that seed (all resetting
+environments' worlds in one compiled call, carvalho2024.worlds). The grid
 observation shows what the protocol's pictures show (rollout.py): Snake's
 body and food instead of the marker counts its perceptions read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numba as nb
@@ -22,6 +24,7 @@ from leaps.karel.protocols.carvalho2024.gym_env import MAX_WORLD_SEED
 from leaps.karel.protocols.carvalho2024.registry import TaskSpec, get_task
 from leaps.karel.protocols.carvalho2024.tasks import snake
 from leaps.karel.protocols.carvalho2024.tasks.base import NUM_PARAMS, NUM_TASK_STATE, InitialWorld
+from leaps.karel.protocols.carvalho2024.worlds import draw_worlds
 from leaps.karel.vector.backend import VectorBackend
 
 _DR = np.array([-1, 0, 1, 0], dtype=np.int64)
@@ -135,18 +138,37 @@ class Carvalho2024VectorBackend(VectorBackend):
 
     def load(self, i: int, world: int | InitialWorld) -> None:
         """World ``i`` from a task seed (or a generated InitialWorld)."""
-        initial = self.task.generate(int(world)) if isinstance(world, (int, np.integer)) else world
-        self.walls[i] = initial.walls
-        self.markers[i] = initial.markers
-        self.agents[i] = initial.agent
-        self.params[i] = initial.params
+        if isinstance(world, (int, np.integer)):
+            self._draw_seeds(np.array([i]), np.array([int(world)]))
+            return
+        self.walls[i] = world.walls
+        self.markers[i] = world.markers
+        self.agents[i] = world.agent
+        self.params[i] = world.params
         self.food[i] = 0
-        self.food[i, : len(initial.food)] = initial.food[: self.food.shape[1]]
+        self.food[i, : len(world.food)] = world.food[: self.food.shape[1]]
+
+    def load_many(self, indices: np.ndarray, worlds: Sequence[int | InitialWorld]) -> None:
+        chosen = [worlds[i] for i in indices]
+        if all(isinstance(w, (int, np.integer)) for w in chosen):
+            self._draw_seeds(np.asarray(indices), np.array([int(w) for w in chosen], dtype=np.int64))
+        else:
+            super().load_many(indices, worlds)
 
     def draw(self, i: int, rng: np.random.Generator) -> dict[str, Any]:
         world_seed = int(rng.integers(MAX_WORLD_SEED))
-        self.load(i, world_seed)
+        self._draw_seeds(np.array([i]), np.array([world_seed]))
         return {"world_seed": world_seed}
+
+    def draw_many(self, indices: np.ndarray, rngs: Sequence[np.random.Generator]) -> dict[str, np.ndarray]:
+        """A task seed from each slot's generator (as the single environment's
+        reset draws it), then all their worlds in one compiled call."""
+        seeds = np.array([rngs[i].integers(MAX_WORLD_SEED) for i in indices], dtype=np.int64)
+        self._draw_seeds(np.asarray(indices), seeds)
+        return {"world_seed": seeds}
+
+    def _draw_seeds(self, indices: np.ndarray, seeds: np.ndarray) -> None:
+        draw_worlds(self.task.task_id, seeds, indices, self.walls, self.markers, self.agents, self.params, self.food)
 
     def start(self, indices: np.ndarray) -> None:
         _start(self.task.task_id, np.asarray(indices, dtype=np.int64), self.markers, self.shown, self.params,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, set_world
 from leaps.karel.protocols.carvalho2024.tasks.harvester import init_state, reward  # noqa: F401  (same rule)
 from leaps.karel.protocols.leaps.tasks.cleanhouse import HOUSE
 
@@ -41,13 +43,31 @@ def candidate_cells(walls: np.ndarray) -> list[tuple[int, int]]:
     return list(found - EXCLUDED)
 
 
+HOUSE_WALLS = house_walls()
+CELLS = np.array([r * WIDTH + c for r, c in candidate_cells(HOUSE_WALLS)], dtype=np.int64)
+"""The candidate cells as r * W + c, in the reference's order (computed once,
+in Python, because the order is CPython's set order)."""
+
+
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food, house, cells):
+    """``house``/``cells``: :data:`HOUSE_WALLS` and :data:`CELLS` (arguments,
+    not globals, so a compiled copy never outlives a change of the house)."""
+    w = walls.shape[1]
+    walls[:, :] = house
+    order = cells.copy()
+    legacy_rng.shuffle(rng, order)
+    set_world(markers, agent, params, AGENT[0], AGENT[1], AGENT[2])
+    for k in range(min(NUM_SCATTERED, order.shape[0])):
+        markers[order[k] // w, order[k] % w] = 1
+    markers[EXTRA_MARKER[0], EXTRA_MARKER[1]] = 1
+    params[0] = markers.sum()
+
+
+def _draw(rng: np.ndarray, walls: np.ndarray, markers: np.ndarray, agent: np.ndarray, params: np.ndarray,
+          food: np.ndarray) -> None:
+    draw(rng, walls, markers, agent, params, food, HOUSE_WALLS, CELLS)
+
+
 def generate(seed: int) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    walls = house_walls()
-    candidates = candidate_cells(walls)
-    rng.shuffle(candidates)
-    markers = np.zeros(walls.shape, dtype=np.int8)
-    for cell in candidates[:NUM_SCATTERED]:
-        markers[cell] = 1
-    markers[EXTRA_MARKER] = 1
-    return InitialWorld(walls, markers, AGENT, make_params(int(markers.sum())))
+    return drawn_world(_draw, seed, HEIGHT, WIDTH)

@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
-from math import ceil
-
 import numba as nb
-import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, border_walls, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, fill_border, set_world
 
 HEIGHT, WIDTH = 8, 8
 DOOR_ROWS = (2, 3)
 
 
-def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    walls = border_walls(height, width)
-    wall_col = ceil(width / 2)
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    h, w = walls.shape
+    fill_border(walls)
+    wall_col = (w + 1) // 2  # ceil(w / 2)
     walls[:, wall_col] = True
-    key = (rng.randint(1, height - 1), rng.randint(1, wall_col))
-    goal = (rng.randint(1, height - 1), rng.randint(wall_col + 1, width - 1))
-    markers = np.zeros((height, width), dtype=np.int8)
-    markers[key] = 1
-    markers[goal] = 1
+    key_r = legacy_rng.randint(rng, 1, h - 1)
+    key_c = legacy_rng.randint(rng, 1, wall_col)
+    goal_r = legacy_rng.randint(rng, 1, h - 1)
+    goal_c = legacy_rng.randint(rng, wall_col + 1, w - 1)
+    set_world(markers, agent, params, 0, 0, 1)
+    markers[key_r, key_c] = 1
+    markers[goal_r, goal_c] = 1
     while True:
-        agent = (rng.randint(1, height - 1), rng.randint(1, wall_col))
-        if markers[agent] == 0:
+        r = legacy_rng.randint(rng, 1, h - 1)
+        c = legacy_rng.randint(rng, 1, wall_col)
+        if markers[r, c] == 0:
             break
-    return InitialWorld(walls, markers, (*agent, 1), make_params(*key, *goal, wall_col, *DOOR_ROWS))
+    agent[0] = r
+    agent[1] = c
+    params[0] = key_r
+    params[1] = key_c
+    params[2] = goal_r
+    params[3] = goal_c
+    params[4] = wall_col
+    params[5] = DOOR_ROWS[0]
+    params[6] = DOOR_ROWS[1]
+
+
+def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
+    return drawn_world(draw, seed, height, width)
 
 
 @nb.njit(cache=True, nogil=True)

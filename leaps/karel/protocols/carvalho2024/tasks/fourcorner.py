@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, border_walls, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, fill_border, set_world
 
 HEIGHT, WIDTH = 12, 12
 
 
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    h, w = walls.shape
+    fill_border(walls)
+    set_world(markers, agent, params, h - 2, legacy_rng.randint(rng, 2, w - 2), 1)
+
+
 def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    walls = border_walls(height, width)
-    col = rng.randint(2, width - 2)
-    markers = np.zeros((height, width), dtype=np.int8)
-    return InitialWorld(walls, markers, (height - 2, col, 1), make_params())
+    return drawn_world(draw, seed, height, width)
 
 
 @nb.njit(cache=True, nogil=True)

@@ -5,46 +5,65 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, set_world
 
 HEIGHT, WIDTH = 12, 12
 
 
-def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    walls = np.ones((height, width), dtype=bool)
-    start = (height - 2, 1)
-    walls[start] = False
-    visited = np.zeros((height, width), dtype=bool)
-    visited[start] = True
-    stack = [list(start)]
-    while stack:
-        r, c = stack.pop()
-        # neighbours two cells away strictly inside: up, down, left, right
-        neighbours = []
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    """Depth-first carving from the start cell with an explicit stack; a
+    cell's neighbours are listed as the reference lists them (as cells
+    r * w + c: shuffling those is shuffling its list of [r, c] lists)."""
+    h, w = walls.shape
+    walls[:, :] = True
+    sr, sc = h - 2, 1
+    walls[sr, sc] = False
+    visited = np.zeros((h, w), dtype=np.bool_)
+    visited[sr, sc] = True
+    stack = np.empty(h * w, dtype=np.int64)
+    stack[0] = sr * w + sc
+    top = 1
+    neighbours = np.empty(4, dtype=np.int64)
+    while top > 0:
+        top -= 1
+        r, c = divmod(stack[top], w)
+        k = 0  # neighbours two cells away strictly inside: up, down, left, right
         if r - 2 > 0:
-            neighbours.append([r - 2, c])
-        if r + 2 < height - 1:
-            neighbours.append([r + 2, c])
+            neighbours[k] = (r - 2) * w + c
+            k += 1
+        if r + 2 < h - 1:
+            neighbours[k] = (r + 2) * w + c
+            k += 1
         if c - 2 > 0:
-            neighbours.append([r, c - 2])
-        if c + 2 < width - 1:
-            neighbours.append([r, c + 2])
-        rng.shuffle(neighbours)  # a list of lists, as the reference shuffles it
-        for nr, nc in neighbours:
+            neighbours[k] = r * w + c - 2
+            k += 1
+        if c + 2 < w - 1:
+            neighbours[k] = r * w + c + 2
+            k += 1
+        legacy_rng.shuffle(rng, neighbours[:k])
+        for j in range(k):
+            nr, nc = divmod(neighbours[j], w)
             if not visited[nr, nc]:
                 visited[nr, nc] = True
                 walls[(r + nr) // 2, (c + nc) // 2] = False
                 walls[nr, nc] = False
-                stack.append([nr, nc])
+                stack[top] = neighbours[j]
+                top += 1
     while True:
-        mr = rng.randint(1, height - 1)
-        mc = rng.randint(1, width - 1)
-        if not walls[mr, mc] and (mr, mc) != start:
+        mr = legacy_rng.randint(rng, 1, h - 1)
+        mc = legacy_rng.randint(rng, 1, w - 1)
+        if not walls[mr, mc] and (mr != sr or mc != sc):
             break
-    markers = np.zeros((height, width), dtype=np.int8)
+    set_world(markers, agent, params, sr, sc, 1)
     markers[mr, mc] = 1
-    return InitialWorld(walls, markers, (*start, 1), make_params(mr, mc))
+    params[0] = mr
+    params[1] = mc
+
+
+def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
+    return drawn_world(draw, seed, height, width)
 
 
 @nb.njit(cache=True, nogil=True)

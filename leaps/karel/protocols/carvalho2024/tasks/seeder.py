@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, border_walls, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, fill_border, set_world
 
 HEIGHT, WIDTH = 8, 8
 
 
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    h, w = walls.shape
+    col = legacy_rng.randint(rng, 2, w - 2)  # column first (reference order)
+    row = legacy_rng.randint(rng, 1, h - 1)
+    fill_border(walls)
+    set_world(markers, agent, params, row, col, 1)
+    params[0] = (h - 2) * (w - 2)
+
+
 def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    col = rng.randint(2, width - 2)  # column first (reference order)
-    row = rng.randint(1, height - 1)
-    markers = np.zeros((height, width), dtype=np.int8)
-    return InitialWorld(border_walls(height, width), markers, (row, col, 1),
-                        make_params((height - 2) * (width - 2)))
+    return drawn_world(draw, seed, height, width)
 
 
 @nb.njit(cache=True, nogil=True)

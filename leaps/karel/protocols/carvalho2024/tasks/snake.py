@@ -8,9 +8,9 @@ engine consumes them in order, rejecting as the reference does."""
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, border_walls, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, fill_border, set_world
 
 HEIGHT, WIDTH = 8, 8
 INITIAL_LENGTH = 2
@@ -21,25 +21,34 @@ East (1/36 on 8x8), so 20 foods never come near this."""
 BODY = 8  # istate offset of the body cells (row, col pairs, oldest first)
 
 
-def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    col = rng.randint(2, width - 2)  # column first (reference order)
-    row = rng.randint(1, height - 1)
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    """``food``: as many (row, col) draws as it has rows (:data:`FOOD_DRAWS`)."""
+    h, w = walls.shape
+    col = legacy_rng.randint(rng, 2, w - 2)  # column first (reference order)
+    row = legacy_rng.randint(rng, 1, h - 1)
     while True:
-        fr = rng.randint(1, height - 1)
-        fc = rng.randint(1, width - 1)
-        if (fr, fc) != (row, col):  # the agent faces East
+        fr = legacy_rng.randint(rng, 1, h - 1)
+        fc = legacy_rng.randint(rng, 1, w - 1)
+        if fr != row or fc != col:  # the agent faces East
             break
-    markers = np.zeros((height, width), dtype=np.int8)
+    fill_border(walls)
+    set_world(markers, agent, params, row, col, 1)
     markers[fr, fc] = 1
-    if height == width:  # one call draws the same stream as alternating scalar draws of one range (~100x faster)
-        food = rng.randint(1, height - 1, size=2 * FOOD_DRAWS).astype(np.int64).reshape(FOOD_DRAWS, 2)
+    params[0] = row
+    params[1] = col
+    params[2] = fr
+    params[3] = fc
+    if h == w:  # one range: alternating scalar draws are one sized draw (~5x faster)
+        legacy_rng.randint_fill(rng, 1, h - 1, food.reshape(-1))
     else:
-        food = np.empty((FOOD_DRAWS, 2), dtype=np.int64)
-        for i in range(FOOD_DRAWS):
-            food[i, 0] = rng.randint(1, height - 1)
-            food[i, 1] = rng.randint(1, width - 1)
-    return InitialWorld(border_walls(height, width), markers, (row, col, 1), make_params(row, col, fr, fc), food)
+        for i in range(food.shape[0]):
+            food[i, 0] = legacy_rng.randint(rng, 1, h - 1)
+            food[i, 1] = legacy_rng.randint(rng, 1, w - 1)
+
+
+def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
+    return drawn_world(draw, seed, height, width, FOOD_DRAWS)
 
 
 @nb.njit(cache=True, nogil=True)

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, border_walls, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, fill_border, set_world
 
 HEIGHT, WIDTH = 12, 12
 
 
-def stair_cells(height: int, width: int) -> list[tuple[int, int]]:
-    return [(height - 1 - i, i) for i in range(1, width - 1)]
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    """The stairs are the cells (h - 1 - i, i), i = 1..w-2; step k is (h - 2 - k, 1 + k)."""
+    h, w = walls.shape
+    fill_border(walls)
+    for i in range(1, w - 2):
+        walls[h - 1 - i, i + 1] = True
+        walls[h - 1 - i, i + 2] = True
+    steps = w - 2
+    start = legacy_rng.randint(rng, 0, steps - 1)  # never the last step
+    goal = legacy_rng.randint(rng, start + 1, steps)
+    set_world(markers, agent, params, h - 2 - start, 1 + start, 1)
+    markers[h - 2 - goal, 1 + goal] = 1
+    params[0] = h - 2 - goal
+    params[1] = 1 + goal
 
 
 def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    walls = border_walls(height, width)
-    for i in range(1, width - 2):
-        walls[height - 1 - i, i + 1] = True
-        walls[height - 1 - i, i + 2] = True
-    stairs = stair_cells(height, width)
-    start = rng.randint(0, len(stairs) - 1)  # never the last step
-    goal = rng.randint(start + 1, len(stairs))
-    markers = np.zeros((height, width), dtype=np.int8)
-    markers[stairs[goal]] = 1
-    return InitialWorld(walls, markers, (*stairs[start], 1), make_params(*stairs[goal]))
+    return drawn_world(draw, seed, height, width)
 
 
 @nb.njit(cache=True, nogil=True)

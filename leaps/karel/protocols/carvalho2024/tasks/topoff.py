@@ -5,23 +5,33 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, border_walls, make_params
+from leaps.karel.protocols.carvalho2024 import legacy_rng
+from leaps.karel.protocols.carvalho2024.tasks.base import InitialWorld, drawn_world, fill_border, set_world
 
 HEIGHT, WIDTH = 12, 12
 
 
+@nb.njit(cache=True, nogil=True)
+def draw(rng, walls, markers, agent, params, food):
+    """The reference shuffles the list of bottom-row cells [H-2, c]; shuffling
+    their columns is the same permutation."""
+    h, w = walls.shape
+    fill_border(walls)
+    cols = np.arange(2, w - 1)
+    legacy_rng.shuffle(rng, cols)
+    n = legacy_rng.randint(rng, 1, cols.shape[0])
+    if 1 + 2 * n > params.shape[0]:
+        raise ValueError("topoff: too many marked cells for the params vector")
+    set_world(markers, agent, params, h - 2, 1, 1)
+    params[0] = n
+    for k in range(n):
+        markers[h - 2, cols[k]] = 1
+        params[1 + 2 * k] = h - 2
+        params[2 + 2 * k] = cols[k]
+
+
 def generate(seed: int, height: int = HEIGHT, width: int = WIDTH) -> InitialWorld:
-    rng = np.random.RandomState(seed)
-    walls = border_walls(height, width)
-    candidates = [[height - 2, c] for c in range(2, width - 1)]
-    rng.shuffle(candidates)
-    n = rng.randint(1, len(candidates))
-    markers = np.zeros((height, width), dtype=np.int8)
-    flat = []
-    for r, c in candidates[:n]:
-        markers[r, c] = 1
-        flat += [r, c]
-    return InitialWorld(walls, markers, (height - 2, 1, 1), make_params(n, *flat))
+    return drawn_world(draw, seed, height, width)
 
 
 @nb.njit(cache=True, nogil=True)
