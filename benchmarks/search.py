@@ -7,12 +7,15 @@ until the budget is spent. ``--cem`` adds CEM in a latent space (population
 64, Harvester, a 256-d model with random weights, CPU).
 
     python benchmarks/search.py [--tasks doorkey,harvester,snake]
-        [--variants first_improvement,best_improvement] [--budget 200000] [--seed 0] [--numba-threads N] [--cem]
+        [--variants first_improvement,best_improvement] [--budget 200000] [--seed 0] [--numba-threads N]
+        [--memory on|off|both] [--cem]
 
 Columns: charged evaluations/s end to end; the evaluator alone on the
-calls the search made (programs scored/s; first_improvement's calls stop at
-the first better neighbour, in compiled code); programs scored per charged
-evaluation (above 1 where threads ran past the first better neighbour).
+calls it received (programs scored/s; first_improvement's calls stop at
+the first better neighbour, in compiled code); programs the evaluator ran
+per charged evaluation (below 1 with memory on: leaps.search.score_cache
+runs a program drawn again only once; above 1 where threads ran past the
+first better neighbour).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class Recording:
         return scored
 
 
-def hill_climbing(task: str, variant: str, budget: int, seed: int) -> tuple[float, float, float, int]:
+def hill_climbing(task: str, variant: str, budget: int, seed: int, remember: bool) -> tuple[float, float, float, int]:
     """(end-to-end evaluations/s, evaluator-alone programs/s, programs scored per evaluation, seeds run)."""
     evaluator = protocols.get("carvalho2024").evaluator(task)
     search(HillClimbing(neighbours=250, variant=variant), ProgramSpace(), evaluator, eval_budget=500, seed=seed)
@@ -59,7 +62,7 @@ def hill_climbing(task: str, variant: str, budget: int, seed: int) -> tuple[floa
     charged, seeds, start = 0, 0, time.perf_counter()
     while charged < budget:
         result = search(HillClimbing(neighbours=250, variant=variant), ProgramSpace(), recording,
-                        eval_budget=budget - charged, seed=seed + seeds)
+                        eval_budget=budget - charged, seed=seed + seeds, remember=remember)
         charged, seeds = charged + result.evaluations, seeds + 1
     end_to_end = charged / (time.perf_counter() - start)
     start = time.perf_counter()
@@ -95,6 +98,8 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=200_000, help="charged evaluations per variant and task")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--numba-threads", type=int, default=None, help="evaluator threads (default: all)")
+    parser.add_argument("--memory", choices=("on", "off", "both"), default="on",
+                        help="the search's score cache (leaps.search.score_cache; on in every search)")
     parser.add_argument("--cem", action="store_true", help="also CEM in a latent space")
     parser.add_argument("--iterations", type=int, default=20, help="CEM iterations")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for CEM (search.py's torch_threads)")
@@ -102,12 +107,15 @@ def main() -> None:
     set_numba_threads(args.numba_threads)
     print(f"hill climbing (250 neighbours), protocol=carvalho2024, {args.budget:,} evaluations per row, "
           f"{numba.get_num_threads()} evaluator threads")
-    print(f"{'task':10s} {'variant':18s} {'end to end':>12s} {'evaluator':>12s} {'scored/eval':>12s} {'seeds':>6s}")
+    memories = {"on": (True,), "off": (False,), "both": (False, True)}[args.memory]
+    print(f"{'task':10s} {'variant':18s} {'memory':>6s} {'end to end':>12s} {'evaluator':>12s} {'ran/eval':>9s} "
+          f"{'seeds':>6s}")
     for task in args.tasks.split(","):
         for variant in args.variants.split(","):
-            end_to_end, alone, ratio, seeds = hill_climbing(task, variant, args.budget, args.seed)
-            print(f"{task:10s} {variant:18s} {end_to_end:>12,.0f} {alone:>12,.0f} {ratio:>12.2f} {seeds:>6d}",
-                  flush=True)
+            for remember in memories:
+                end_to_end, alone, ratio, seeds = hill_climbing(task, variant, args.budget, args.seed, remember)
+                print(f"{task:10s} {variant:18s} {'on' if remember else 'off':>6s} {end_to_end:>12,.0f} "
+                      f"{alone:>12,.0f} {ratio:>9.2f} {seeds:>6d}", flush=True)
     if args.cem:
         cem(args.iterations, args.threads)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from leaps.karel.protocols.base import Evaluator, Scores
 from leaps.search.results import BestTracker
+from leaps.search.score_cache import ScoreCache
 
 
 @dataclass
@@ -40,10 +41,12 @@ class Evaluations:
     """A search's evaluator, counting every program it scores against
     ``eval_budget`` and keeping the best program seen."""
 
-    def __init__(self, evaluator: Evaluator, eval_budget: int):
+    def __init__(self, evaluator: Evaluator, eval_budget: int, remember: bool = True):
+        """``remember``: run each distinct program once (leaps.search.score_cache);
+        the count, the scores and so the search are the same either way."""
         if eval_budget < 1:
             raise ValueError(f"eval_budget must be >= 1 program evaluation, got {eval_budget}")
-        self.evaluator = evaluator
+        self.evaluator: Evaluator = ScoreCache(evaluator) if remember else evaluator
         self.eval_budget = eval_budget
         self.count = 0
         self.best = BestTracker()

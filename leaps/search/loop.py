@@ -45,13 +45,15 @@ def check_fit(method: SearchMethod, space: SearchSpace | type[SearchSpace] | Non
 def search(
     method: SearchMethod, space: SearchSpace | None, evaluator: Evaluator, eval_budget: int, seed: int,
     callback: Callback | None = None, state: dict | None = None, checkpoint: Checkpoint | None = None,
+    remember: bool = True,
 ) -> SearchResult:
     """Run ``method`` in ``space`` on ``evaluator``'s task for at most
     ``eval_budget`` program evaluations. ``checkpoint`` receives the state at
     every iteration boundary; passing one back as ``state`` continues the
-    search exactly where that state was taken."""
+    search exactly where that state was taken. ``remember``: run each distinct
+    program once (leaps.search.score_cache; the result is the same either way)."""
     check_fit(method, space)
-    evaluate = Evaluations(evaluator, eval_budget)
+    evaluate = Evaluations(evaluator, eval_budget, remember)
     history: list[dict] = []
     iteration = 0
     method.start(space, seed)
