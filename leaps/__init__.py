@@ -27,3 +27,8 @@ def config_dir() -> Path:
             return candidate
     raise FileNotFoundError(f"the leaps configs (search.yaml, ...) are missing: looked in {candidates[0]} and "
                             f"<prefix>/{CONFIG_SUBDIR}; reinstall the package")
+
+
+from leaps import numba_cache  # noqa: E402  (before any module of the package compiles)
+
+numba_cache.configure()
