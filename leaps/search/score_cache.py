@@ -25,6 +25,10 @@ a search revisits mostly its recent neighbourhoods, so forgetting costs
 little, and results never depend on it."""
 
 
+FIRST_CHUNK = 16
+"""Programs of a first-improvement batch looked at first; each next chunk is twice as long."""
+
+
 @dataclass
 class CachedScores:
     """The fields of :class:`~leaps.karel.protocols.base.Scores` a search reads, per program."""
@@ -94,21 +98,39 @@ class ScoreCache:
     def _evaluate_until(self, programs: Any, threshold: float | None) -> Scores:
         """The evaluator's ``evaluate_until`` (the prefix of ``programs`` up to
         the first whose return exceeds ``threshold``, None: the first
-        program's, or reaches the maximum), run on the unseen programs only."""
+        program's, or reaches the maximum), run on the unseen programs only.
+        The batch is read in growing chunks: a climb usually stops within its
+        first few neighbours, and the rest need no key, lookup or compiling."""
         if not _is_id_matrix(programs):
             return self.evaluator.evaluate_until(programs, threshold)
+        parts: list[CachedScores] = []
+        start, size, bar = 0, FIRST_CHUNK, threshold
+        while start < len(programs):
+            chunk = programs[start:start + size]
+            scores, ended = self._until_in_chunk(chunk, bar, first_is_bar=bar is None)
+            bar = float(scores.mean_return[0]) if bar is None else bar
+            parts.append(scores)
+            if ended:
+                break
+            start, size = start + len(chunk), 2 * size
+        return parts[0] if len(parts) == 1 else _joined(parts)
+
+    def _until_in_chunk(self, programs: np.ndarray, threshold: float | None,
+                        first_is_bar: bool) -> tuple[CachedScores, bool]:
+        """One chunk of :meth:`_evaluate_until`: its prefix up to the first stop, and whether it has one."""
         keys = program_keys(programs)
         n = len(programs)
         out, known = self._lookup(keys, n)
-        if threshold is None and not known[0]:  # the bar is the first program's return: score it first
+        if first_is_bar and not known[0]:  # the bar is the first program's return: score it first
             self._fill(out, keys, [0], self.evaluator.evaluate(programs[:1]))
             known[0] = True
             self._copy_repeats(out, keys, known, [0])
             known |= np.array([k == keys[0] for k in keys])
         bar = float(out.mean_return[0]) if threshold is None else threshold
-        stops = self._stops(out.mean_return, bar, threshold is None)
+        stops = self._stops(out.mean_return, bar, first_is_bar)
         known_stops = np.flatnonzero(known & stops)
         limit = int(known_stops[0]) + 1 if len(known_stops) else n
+        ended = bool(len(known_stops))
         todo = _first_occurrences(keys[:limit], ~known[:limit])
         cut = limit
         if todo:
@@ -116,10 +138,10 @@ class ScoreCache:
             done = todo[: len(part)]
             self._fill(out, keys, done, part)
             if len(done) < len(todo) or self._stops(part.mean_return[-1:], bar, False)[0]:
-                cut = done[-1] + 1  # an unseen program ended it, before any remembered one could
+                cut, ended = done[-1] + 1, True  # an unseen program ended it, before any remembered one could
         self._copy_repeats(out, keys[:cut], known[:cut], [i for i in todo if i < cut])
         self.requested += cut
-        return _prefix(out, cut)
+        return _prefix(out, cut), ended
 
     # ------------------------------------------------------------------
     def _stops(self, returns: np.ndarray, bar: float, first_is_bar: bool) -> np.ndarray:
@@ -202,6 +224,11 @@ def _first_occurrences(keys: list[bytes], unknown: np.ndarray) -> list[int]:
             seen.add(keys[i])
             out.append(i)
     return out
+
+
+def _joined(parts: list[CachedScores]) -> CachedScores:
+    return CachedScores(*(np.concatenate([getattr(p, name) for p in parts])
+                          for name in ("mean_return", "raw_return", "per_world", "valid")))
 
 
 def _prefix(scores: CachedScores, n: int) -> CachedScores:

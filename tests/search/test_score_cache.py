@@ -73,7 +73,7 @@ def same(a, b) -> None:
 
 
 call = st.tuples(
-    st.lists(st.integers(0, POOL - 1), min_size=1, max_size=10),  # a batch, repeats allowed
+    st.lists(st.integers(0, POOL - 1), min_size=1, max_size=40),  # a batch, repeats allowed, over several chunks
     st.integers(3, 6),  # its padding width
     st.one_of(st.just("evaluate"), st.none(), st.sampled_from(VALUES[1:])),  # evaluate, or until with this bar
 )
@@ -92,6 +92,22 @@ def test_every_call_answers_what_the_evaluator_answers(table, calls, max_entries
         else:
             same(cache.evaluate_until(ids, how), reference.evaluate_until(ids, how))
     assert cache.scored <= cache.requested
+
+
+@pytest.mark.parametrize("better_at", [0, 15, 16, 17, 47, 48, 99, None])
+def test_a_long_batch_is_read_chunk_after_chunk_without_a_gap(better_at):
+    table = [0.25] * POOL
+    table[7] = 0.5
+    indices = [i % 5 for i in range(100)]  # 0..4 repeating: all 0.25, remembered after the first chunk
+    if better_at is not None:
+        indices[better_at] = 7
+    for threshold in (0.25, None):
+        reference, cache = TableEvaluator(table), ScoreCache(TableEvaluator(table))
+        cache.evaluate(id_matrix([1], 3))  # one program remembered from before
+        ids = id_matrix(indices, 4)
+        got = cache.evaluate_until(ids, threshold)
+        same(got, reference.evaluate_until(ids, threshold))
+        assert len(got) == (100 if better_at is None or better_at == 0 and threshold is None else better_at + 1)
 
 
 def test_a_program_is_run_once_whatever_its_padding():

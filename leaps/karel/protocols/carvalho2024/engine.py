@@ -16,6 +16,8 @@ world. Two different worlds share a hash with probability ~2^-64 per pair.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba as nb
 import numpy as np
 
@@ -55,9 +57,11 @@ _DR = (-1, 0, 1, 0)  # row step for N, E, S, W
 _DC = (0, 1, 0, -1)
 
 
+@lru_cache(maxsize=256)
 def zobrist_keys(height: int, width: int, max_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keys of the agent states, of the marker counts per cell, and of the
-    condition nodes (``max_nodes``: a loop guard per WHILE node)."""
+    condition nodes (``max_nodes``: a loop guard per WHILE node). Cached:
+    every evaluation call asks for them (treat them as read-only)."""
     rng = np.random.default_rng(_HASH_SEED)
     hi = np.iinfo(np.int64).max
     agent = rng.integers(1, hi, size=(height, width, 4), dtype=np.int64)
