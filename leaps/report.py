@@ -59,8 +59,9 @@ def protocol_note(protocol: str, spread: str = "std") -> str:
 
 def run_label(result: dict) -> str:
     """A table column: the searcher, its variant if it has one, its stage-1 model, CEM restarts if on,
-    and any call budget other than the protocol's (``task.call_budget``), so
-    that a table of runs with a raised budget says so."""
+    any call budget other than the protocol's (``task.call_budget``) and any
+    evaluation budget given (``eval_budget``), so that a table mixing budgets
+    says which cell had which."""
     config = result.get("config") or {}
     label = result["searcher"]
     variant = (config.get("searcher") or {}).get("variant")
@@ -71,7 +72,9 @@ def run_label(result: dict) -> str:
         label += f" + restarts/{restart_after}"
     label += f" ({result['model']})" if result.get("model") else ""
     budget = (config.get("task") or {}).get("call_budget")
-    return label + (f" [{budget:,} calls]" if budget is not None else "")
+    label += f" [{budget:,} calls]" if budget is not None else ""
+    eval_budget = config.get("eval_budget")  # null: the default, CEM's worst case on the task
+    return label + (f" [{int(eval_budget):,}-eval budget]" if eval_budget is not None else "")
 
 
 def load_results(dirs: list[Path]) -> list[dict]:

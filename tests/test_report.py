@@ -134,6 +134,15 @@ def test_a_raised_call_budget_is_named_in_the_column():
     assert table["task"] == ["LEAPS (paper)", "hill_climbing", "hill_climbing [10,000 calls]"]
 
 
+def test_a_given_evaluation_budget_is_named_in_the_column():
+    base = {"task": "maze", "searcher": "cebs", "model": "leaps", "best_return": 1.0, "evaluations": 10,
+            "wall_time_s": 1.0}
+    results = [{**base, "config": {"eval_budget": budget}} for budget in (100000, 1000000, None)]
+    table = rows(report.table(results))
+    assert table["task"][1:] == ["cebs (leaps)", "cebs (leaps) [1,000,000-eval budget]",
+                                 "cebs (leaps) [100,000-eval budget]"]
+
+
 def test_cem_restarts_are_named_in_the_column():
     base = {"task": "maze", "searcher": "cem", "model": "leaps", "best_return": 1.0, "evaluations": 10,
             "wall_time_s": 1.0}
