@@ -239,9 +239,14 @@ def load_histories(dirs: list[Path]) -> list[tuple[dict, list[dict]]]:
     return runs
 
 
-def plot(dirs: list[Path], out: Path) -> Path | None:
+PANELS_PER_ROW = 5
+"""Task panels side by side in the plot before it starts a new row."""
+
+
+def plot(dirs: list[Path], out: Path, log_evaluations: bool = False) -> Path | None:
     """Best return against program evaluations: mean and min-max over seeds,
-    one panel per task, one line per searcher."""
+    one panel per task, one line per searcher; ``log_evaluations``: a log
+    scale, for budgets (10^6) far beyond where the easy tasks are solved."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -255,15 +260,20 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
     tasks += sorted({r["task"] for r, _ in runs} - set(tasks))
     several = len({protocol_of(r) for r, _ in runs}) > 1
     low = 0.0
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.2), squeeze=False)
-    for ax, task in zip(axes[0], tasks, strict=True):
+    cols = min(len(tasks), PANELS_PER_ROW)
+    rows = -(-len(tasks) // cols)
+    fig, grid_axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
+    axes = list(grid_axes.flat)[: len(tasks)]
+    for ax in list(grid_axes.flat)[len(tasks):]:
+        ax.set_visible(False)
+    for ax, task in zip(axes, tasks, strict=True):
         by_searcher: dict[str, list[list[dict]]] = defaultdict(list)
         for r, h in runs:
             if r["task"] == task:
                 by_searcher[run_label(r) + (f" [{protocol_of(r)}]" if several else "")].append(h)
         for searcher, histories in sorted(by_searcher.items()):
             end = max(h[-1]["evaluations"] for h in histories)
-            grid = np.linspace(0, end, 200)
+            grid = np.geomspace(1, max(end, 2), 200) if log_evaluations else np.linspace(0, end, 200)
             curves = []
             for h in histories:
                 evals = np.array([x["evaluations"] for x in h])
@@ -280,10 +290,13 @@ def plot(dirs: list[Path], out: Path) -> Path | None:
                 ax.axhline(published[task], color="grey", linestyle="--", linewidth=1, label="LEAPS (paper)")
         ax.set_title(task)
         ax.set_xlabel("program evaluations")
-    for ax in axes[0]:
+        if log_evaluations:
+            ax.set_xscale("log")
+    for ax in axes:
         ax.set_ylim(low - 0.05 if low < 0 else 0, 1.05)
-    axes[0][0].set_ylabel("best return")
-    axes[0][-1].legend(fontsize=8)
+    for row in grid_axes:
+        row[0].set_ylabel("best return")
+    axes[-1].legend(fontsize=8)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
@@ -300,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
     parser.add_argument("--plot", type=Path, help="where to write the return-vs-evaluations plot "
                         "(default: returns.png in the first directory)")
+    parser.add_argument("--log-evaluations", action="store_true", help="plot program evaluations on a log scale")
     return parser
 
 
@@ -326,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
-    figure = plot(args.dirs, args.plot or args.dirs[0] / "returns.png")
+    figure = plot(args.dirs, args.plot or args.dirs[0] / "returns.png", args.log_evaluations)
     if figure is not None:
         print(f"\nplot: {figure}")
 

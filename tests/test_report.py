@@ -68,6 +68,22 @@ def test_standard_error_spread(sweep, tmp_path, capsys):
     assert "standard error of the mean" in capsys.readouterr().out
 
 
+def test_the_plot_wraps_its_panels_and_can_use_a_log_scale(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    tasks = ["stairclimber", "maze", "topoff", "fourcorner", "harvester", "cleanhouse", "doorkey"]
+    history = [{"evaluations": 1, "best_return": 0.1}, {"evaluations": 1000, "best_return": 0.9}]
+    monkeypatch.setattr(report, "load_histories", lambda dirs: [
+        ({"task": t, "searcher": "random", "model": None, "protocol": "carvalho2024"}, history) for t in tasks])
+    shapes = []
+    real_subplots = plt.subplots
+    monkeypatch.setattr(plt, "subplots", lambda r, c, **kw: shapes.append((r, c)) or real_subplots(r, c, **kw))
+    scales = []
+    monkeypatch.setattr(plt.Axes, "set_xscale", lambda ax, scale, **kw: scales.append(scale))
+    assert report.plot([tmp_path], tmp_path / "p.png", log_evaluations=True).exists()
+    assert shapes == [(2, report.PANELS_PER_ROW)] and scales == ["log"] * len(tasks)
+
+
 def test_cli_writes_markdown_and_plot(sweep, tmp_path, capsys):
     out = tmp_path / "table.md"
     report.main([str(sweep), "--out", str(out), "--plot", str(tmp_path / "p.png")])
