@@ -146,6 +146,7 @@ SEARCH_CASES = [
     (["searcher=random", "generalisation.sizes=[[2,2]]"], "generalisation.sizes"),
     (["searcher=random", "seed=abc"], "seed must be an integer"),
     (["searcher=random", "save_interval=0"], "save_interval must be >= 1"),
+    (["searcher=random", "save_seconds=-1"], "save_seconds must be a number of seconds >= 0"),
     (["searcher=random", "logger=wandb", "logger.mode=bogus"], "logger.mode must be one of"),
     (["searcher=cem", "task=maze", "model={files}/nowhere/model"], "space=latent needs a stage-1 model"),
     (["searcher=cem", "task=maze", "model={files}/truncated_model"], "cannot load model"),

@@ -95,7 +95,7 @@ def test_interrupted_training_resumes_and_continues_the_step_count(tmp_path, sig
 # eval_budget: a search of a few seconds, so that the signal lands mid-search (hill climbing now scores ~30,000
 # programs/s: 6,000 evaluations could end before the signal came)
 SEARCH = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "eval_budget=100000", "logger=none",
-          "progress=false", "gif=false", "save_interval=1", "generalisation.sizes=[]"]
+          "progress=false", "gif=false", "save_interval=1", "save_seconds=0", "generalisation.sizes=[]"]
 
 
 @pytest.mark.slow

@@ -120,7 +120,7 @@ def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path):
     import time
 
     common = ["task=harvester", "searcher=hill_climbing", "searcher.neighbours=50", "eval_budget=6000", "logger=none",
-              "progress=false", "gif=false", "save_interval=1", "generalisation.sizes=[]"]
+              "progress=false", "gif=false", "save_interval=1", "save_seconds=0", "generalisation.sizes=[]"]
     full = run(*common, f"hydra.run.dir={tmp_path / 'full'}", cwd=tmp_path)
     assert full.returncode == 0, full.stderr
     out = tmp_path / "cut"

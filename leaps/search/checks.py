@@ -64,6 +64,9 @@ def check_search_config(cfg: DictConfig) -> None:
         integer(cfg.eval_budget, "eval_budget", 1)
     integer(cfg.get("test_worlds", 100), "test_worlds", 1)
     integer(cfg.get("save_interval", 10), "save_interval", 1)
+    seconds = cfg.get("save_seconds", 60)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValueError(f"save_seconds must be a number of seconds >= 0, got {seconds!r}")
     for key in ("torch_threads", "numba_threads"):
         if cfg.get(key) is not None:
             integer(cfg[key], key, 1)

@@ -49,7 +49,7 @@ def search(
 ) -> SearchResult:
     """Run ``method`` in ``space`` on ``evaluator``'s task for at most
     ``eval_budget`` program evaluations. ``checkpoint`` receives the state at
-    every iteration boundary; passing one back as ``state`` continues the
+    every iteration boundary (those its ``due()`` accepts, if it has one); passing one back as ``state`` continues the
     search exactly where that state was taken. ``remember``: run each distinct
     program once (leaps.search.score_cache; the result is the same either way)."""
     check_fit(method, space)
@@ -69,8 +69,9 @@ def search(
         return {"version": STATE_VERSION, "method_name": method.name, "method": method.state(),
                 "evaluations": evaluate.state(), "history": list(history), "iteration": iteration}
 
+    due = getattr(checkpoint, "due", None)  # a checkpoint may take only some boundaries (runner.StateSaver)
     while method.max_iterations is None or iteration < method.max_iterations:
-        if checkpoint is not None:
+        if checkpoint is not None and (due is None or due()):
             checkpoint(snapshot())  # an iteration boundary: resuming from here is exact
         if evaluate.room < method.step_evaluations():
             break

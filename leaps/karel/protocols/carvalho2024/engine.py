@@ -44,8 +44,11 @@ MAX_MARKERS = 10
 STAIRCLIMBER, MAZE, TOPOFF, HARVESTER, FOURCORNERS, CLEANHOUSE, DOORKEY, ONESTROKE, SEEDER, SNAKE = range(10)
 
 # Why an episode ended.
-END_PROGRAM, END_TERMINATED, END_BUDGET, END_LOOP_GUARD = range(4)
-END_NAMES = ("program ended", "task terminated", "budget exceeded", "loop guard")
+END_PROGRAM, END_TERMINATED, END_BUDGET, END_LOOP_GUARD, END_SETTLED = range(5)
+END_NAMES = ("program ended", "task terminated", "budget exceeded", "loop guard", "return settled")
+"""``return settled``: stopped early by an evaluation (``settle=True``) once no
+later action could change the return (see :func:`_settled`); the return is
+the full episode's, the calls and actions counted so far are fewer."""
 
 _TABLE_BITS = 15  # 32768 slots > 2 x the most WHILE iterations of one episode
 _TABLE_SIZE = 1 << _TABLE_BITS
@@ -118,6 +121,19 @@ def _clear(walls, r, c):
 
 
 @nb.njit(cache=True, nogil=True)
+def _settled(task, walls, r, c):
+    """Whether no later action can change the episode's return. OneStroke:
+    the agent is walled in on all four sides (the cells it left are walls,
+    for good), so it never moves again, and only moves earn or cost (no
+    crash penalty). A climbed OneStroke program often ends so, then spends
+    the rest of its 10,000 calls turning in place."""
+    if task != ONESTROKE:
+        return False
+    return not (_clear(walls, r - 1, c) or _clear(walls, r + 1, c) or _clear(walls, r, c - 1)
+                or _clear(walls, r, c + 1))
+
+
+@nb.njit(cache=True, nogil=True)
 def _perceive(p, walls, markers, r, c, d):
     if p == 0:
         return _clear(walls, r + _DR[d], c + _DC[d])
@@ -148,7 +164,8 @@ def _record(i, r, c, d, walls, markers, istate, frames):
 
 @nb.njit(cache=True, nogil=True)
 def run_episode(code, base, task, walls0, markers0, agent0, params, food,
-                zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep, frames=None):
+                zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep, frames=None,
+                settle=False):
     """One episode of the program whose bytecode starts at row ``base`` of
     ``code``; ``table``/``used``/``walls``/``markers``/``istate``/``rep`` are
     caller-owned scratch (the table must be all zero on entry and is left so;
@@ -159,7 +176,9 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
     (F, H, W), task states (F, S)), F >= 1: slot i receives the world after
     action i (slot 0: before the first action) for i < F - 1, and the last
     slot the latest world. The evaluation path passes None, and numba then
-    compiles the recording away (its speed is unchanged)."""
+    compiles the recording away (its speed is unchanged). ``settle``: stop
+    once the return can no longer change (END_SETTLED), for evaluations,
+    which read only the return."""
     walls[:, :] = walls0
     markers[:, :] = markers0
     istate[:] = 0
@@ -238,6 +257,9 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
             if crashed:
                 reason = END_BUDGET
                 break
+            if settle and _settled(task, walls, r, c):
+                reason = END_SETTLED
+                break
             pc += 1
         elif op == JUMP_IF_FALSE:
             calls += 1
@@ -300,11 +322,11 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
 
 @nb.njit(cache=True, parallel=True)
 def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
-              zob_agent, zob_marks, node_keys, stack_size, n_chunks):
+              zob_agent, zob_marks, node_keys, stack_size, n_chunks, settle=False):
     """Every program (first bytecode rows ``offsets`` (P,)) on every world
     (N): returns, calls, end reasons and action counts, each (P, N). Work is
     split in ``n_chunks`` contiguous chunks of pairs, each with its own
-    scratch; ``stack_size`` bounds the programs' REPEAT nesting."""
+    scratch; ``stack_size`` bounds the programs' REPEAT nesting; ``settle``: see run_episode."""
     p_count = offsets.shape[0]
     n = walls0.shape[0]
     h, w = walls0.shape[1], walls0.shape[2]
@@ -328,7 +350,7 @@ def run_batch(code, offsets, task, walls0, markers0, agents0, params, food,
             j = q % n
             ret, cl, rs, na = run_episode(code, offsets[i], task, walls0[j], markers0[j], agents0[j], params[j],
                                           food[j], zob_agent, zob_marks, node_keys, table, used, walls, markers,
-                                          istate, rep)
+                                          istate, rep, None, settle)
             returns[i, j] = ret
             calls[i, j] = cl
             reasons[i, j] = rs

@@ -102,8 +102,10 @@ def compile_for_engine(programs: ProgramsLike) -> CompiledPrograms:
     return compile_programs(programs, leaps_counter=False)
 
 
-def run(programs: ProgramsLike, worlds: WorldSet) -> EpisodeResult:
-    """Every program on every world of ``worlds``."""
+def run(programs: ProgramsLike, worlds: WorldSet, settle: bool = False) -> EpisodeResult:
+    """Every program on every world of ``worlds``. ``settle``: end an episode
+    as soon as its return can no longer change (engine.END_SETTLED): the
+    same returns, fewer calls run (for searches, which read only returns)."""
     compiled = compile_for_engine(programs)
     valid, offsets = compiled.valid, compiled.starts[:-1]
     h, w = worlds.walls.shape[1:]
@@ -113,7 +115,7 @@ def run(programs: ProgramsLike, worlds: WorldSet) -> EpisodeResult:
     n_chunks = max(1, min(pairs, 8 * _threads()))
     returns, calls, reasons, actions = engine.run_batch(
         compiled.code, offsets, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents, worlds.params,
-        worlds.food, zob_agent, zob_marks, node_keys, stack_size, n_chunks,
+        worlds.food, zob_agent, zob_marks, node_keys, stack_size, n_chunks, settle,
     )
     returns[~valid] = INVALID_RETURN
     mean = returns.mean(axis=1) if len(worlds) else np.zeros(len(offsets))
@@ -121,7 +123,8 @@ def run(programs: ProgramsLike, worlds: WorldSet) -> EpisodeResult:
     return EpisodeResult(mean, returns, valid, calls, reasons, actions)
 
 
-def run_until(programs: ProgramsLike, worlds: WorldSet, threshold: float | None, max_return: float) -> EpisodeResult:
+def run_until(programs: ProgramsLike, worlds: WorldSet, threshold: float | None, max_return: float,
+              settle: bool = False) -> EpisodeResult:
     """The programs in order until the first whose mean return exceeds
     ``threshold`` (None: the first program's) or reaches ``max_return``
     (see until.py): the results of the prefix of ``programs`` up to that
@@ -136,7 +139,7 @@ def run_until(programs: ProgramsLike, worlds: WorldSet, threshold: float | None,
     returns, calls, reasons, actions, done = run_compiled(
         compiled.code, offsets, valid, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents,
         worlds.params, worlds.food, zob_agent, zob_marks, node_keys, stack_size,
-        -np.inf if threshold is None else float(threshold), threshold is None, float(max_return), _threads(),
+        -np.inf if threshold is None else float(threshold), threshold is None, float(max_return), _threads(), settle,
     )
     returns, valid = returns[:done], valid[:done]
     returns[~valid] = INVALID_RETURN
@@ -153,20 +156,24 @@ def evaluate(programs: ProgramsLike, task: str | TaskSpec, seeds: Iterable[int] 
 class Evaluator:
     """A task's worlds bound once (seeds 0..15 by default), for everything
     that scores many batches of programs on them, as a search does:
-    ``.evaluate(programs)`` returns an EpisodeResult."""
+    ``.evaluate(programs)`` returns an EpisodeResult. ``settle`` (on by
+    default): episodes end once their return is settled (see run), so the
+    returns are exact and the calls and end reasons those of the shortened
+    episodes; ``settle=False`` runs every episode to its end."""
 
-    def __init__(self, task: str | TaskSpec, seeds: Iterable[int] = DEFAULT_SEEDS):
+    def __init__(self, task: str | TaskSpec, seeds: Iterable[int] = DEFAULT_SEEDS, settle: bool = True):
+        self.settle = settle
         self.task = task if isinstance(task, TaskSpec) else get_task(task)
         self.worlds = initial_worlds(self.task, seeds)
         self.max_return = self.task.max_return
 
     def evaluate(self, programs: ProgramsLike) -> EpisodeResult:
-        return run(programs, self.worlds)
+        return run(programs, self.worlds, self.settle)
 
     def evaluate_until(self, programs: ProgramsLike, threshold: float | None) -> EpisodeResult:
         """A prefix of ``programs`` holding the first better than ``threshold``
         (None: than the first program) or at the maximum; see run_until."""
-        return run_until(programs, self.worlds, threshold, self.max_return)
+        return run_until(programs, self.worlds, threshold, self.max_return, self.settle)
 
     def rollout(self, program: str) -> list[World]:
         """The frames of ``program``'s episode on the first world (see rollout.py)."""

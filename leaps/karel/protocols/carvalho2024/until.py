@@ -24,7 +24,7 @@ def _mean(row: np.ndarray) -> float:
 
 @nb.njit(cache=True, parallel=True)
 def run_until(code, offsets, valid, task, walls0, markers0, agents0, params, food, zob_agent, zob_marks, node_keys,
-              stack_size, threshold, relative, max_return, n_slots):
+              stack_size, threshold, relative, max_return, n_slots, settle=False):
     """As engine.run_batch, for the programs in order until the stop (see
     the module); ``relative``: the threshold is the first program's return.
     Returns (returns, calls, end reasons, actions) of every program and how
@@ -33,7 +33,7 @@ def run_until(code, offsets, valid, task, walls0, markers0, agents0, params, foo
     Slot s (a thread) runs programs s, s + n_slots, ... each on all its
     worlds, and quits at a program past a stop some slot has found: no
     barrier between programs. Every program before the first stop is run
-    whole, whichever slot finds what when."""
+    whole, whichever slot finds what when. ``settle``: see engine.run_episode."""
     p_count = offsets.shape[0]
     n = walls0.shape[0]
     h, w = walls0.shape[1], walls0.shape[2]
@@ -54,7 +54,7 @@ def run_until(code, offsets, valid, task, walls0, markers0, agents0, params, foo
                 for j in range(s, n, n_slots):
                     ret, cl, rs, na = run_episode(code, offsets[0], task, walls0[j], markers0[j], agents0[j],
                                                   params[j], food[j], zob_agent, zob_marks, node_keys, tables[s],
-                                                  used[s], walls[s], markers[s], istate[s], rep[s])
+                                                  used[s], walls[s], markers[s], istate[s], rep[s], None, settle)
                     returns[0, j], calls[0, j], reasons[0, j], actions[0, j] = ret, cl, rs, na
         threshold = _mean(returns[0]) if valid[0] else -np.inf
         if threshold >= max_return:
@@ -73,7 +73,7 @@ def run_until(code, offsets, valid, task, walls0, markers0, agents0, params, foo
                 for j in range(n):
                     ret, cl, rs, na = run_episode(code, offsets[i], task, walls0[j], markers0[j], agents0[j],
                                                   params[j], food[j], zob_agent, zob_marks, node_keys, tables[s],
-                                                  used[s], walls[s], markers[s], istate[s], rep[s])
+                                                  used[s], walls[s], markers[s], istate[s], rep[s], None, settle)
                     returns[i, j], calls[i, j], reasons[i, j], actions[i, j] = ret, cl, rs, na
                 m = _mean(returns[i])
             if m >= max_return or m > threshold:
