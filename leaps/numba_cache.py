@@ -10,7 +10,7 @@ any change start a fresh cache (compiling takes a minute or two once).
 
 The directory is ``$LEAPS_NUMBA_CACHE`` (default: ``~/.cache/leaps/numba``,
 or under ``$XDG_CACHE_HOME``) ``/<digest>``; the most recently used
-:data:`KEEP_VERSIONS` are kept. A ``NUMBA_CACHE_DIR`` set by the user wins.
+:data:`KEEP_VERSIONS` are kept, and any used in the last :data:`KEEP_DAYS`. A ``NUMBA_CACHE_DIR`` set by the user wins.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ import hashlib
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 KEEP_VERSIONS = 8
-"""Cache directories of other source versions kept (other checkouts, branches) before the oldest are removed."""
+"""Cache directories of other source versions kept (other checkouts, branches) before the oldest are removed..."""
+KEEP_DAYS = 7
+"""...unless used within this many days (a long sweep may still be compiling into one)."""
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -44,11 +47,14 @@ def cache_root() -> Path:
     return base / "leaps" / "numba"
 
 
-def prune(root: Path, keep: int = KEEP_VERSIONS) -> None:
-    """Remove all but the ``keep`` most recently used version directories under ``root``."""
+def prune(root: Path, keep: int = KEEP_VERSIONS, days: float = KEEP_DAYS) -> None:
+    """Remove the version directories under ``root`` beyond the ``keep`` most
+    recently used that were not used for ``days``."""
     versions = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    cutoff = time.time() - days * 86400
     for old in versions[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def configure() -> Path | None:

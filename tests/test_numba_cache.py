@@ -57,13 +57,15 @@ def test_a_users_cache_dir_is_kept_and_an_inherited_one_is_redone(cache_env, tmp
     assert numba_cache.configure() == cache_env / numba_cache.source_digest()
 
 
-def test_only_the_most_recently_used_versions_are_kept(tmp_path):
-    for i in range(numba_cache.KEEP_VERSIONS + 3):
+def test_only_recent_versions_are_kept(tmp_path):
+    week = numba_cache.KEEP_DAYS * 86400
+    n = numba_cache.KEEP_VERSIONS + 4
+    for i in range(n):  # v0, v1: unused for over a week; v2, v3: older than the KEEP_VERSIONS newest but recent
         (tmp_path / f"v{i}").mkdir()
-        os.utime(tmp_path / f"v{i}", (time.time() + i, time.time() + i))
+        used = time.time() - (2 * week if i < 2 else 0) + i
+        os.utime(tmp_path / f"v{i}", (used, used))
     numba_cache.prune(tmp_path)
-    kept = sorted(int(p.name[1:]) for p in tmp_path.iterdir())
-    assert kept == list(range(3, numba_cache.KEEP_VERSIONS + 3))
+    assert sorted(int(p.name[1:]) for p in tmp_path.iterdir()) == list(range(2, n))
 
 
 def test_an_unwritable_cache_root_leaves_numba_as_it_was(cache_env, tmp_path, monkeypatch):
