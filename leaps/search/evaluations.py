@@ -6,16 +6,15 @@ generalisation test go to them directly and so never count."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from leaps.karel.protocols.base import Evaluator, Scores
+from leaps.karel.protocols.base import Evaluator, Scores, first_scores, join_scores
 from leaps.search.results import BestTracker
-from leaps.search.score_cache import ScoreCache
+from leaps.search.score_cache import ScoreCache, stop_mask
 
 
 @dataclass
@@ -104,10 +103,10 @@ class Evaluations:
             keep = _first_stop(returns, threshold, self.max_return)
             if keep is not None or len(returns) >= len(programs):
                 break
-        scores = parts[0] if len(parts) == 1 else _joined(parts)
+        scores = parts[0] if len(parts) == 1 else join_scores(parts)
         keep = len(returns) if keep is None else keep
         if keep < len(scores):
-            scores = _first(scores, keep)
+            scores = first_scores(scores, keep)
         programs = Programs(programs.texts[:keep], None)
         self._trace(scores.mean_return)
         self.count += len(scores)
@@ -134,27 +133,8 @@ class Evaluations:
 def _first_stop(returns: np.ndarray, threshold: float | None, max_return: float) -> int | None:
     """How many of ``returns`` are scored up to the first better than
     ``threshold`` (None: than the first) or at ``max_return``; None if none is."""
-    stop = returns >= max_return
-    if threshold is None:
-        stop[1:] |= returns[1:] > returns[0]
-    else:
-        stop |= returns > threshold
-    hits = np.flatnonzero(stop)
+    if not len(returns):
+        return None
+    bar = float(returns[0]) if threshold is None else threshold
+    hits = np.flatnonzero(stop_mask(returns, bar, max_return, first_is_bar=threshold is None))
     return int(hits[0]) + 1 if len(hits) else None
-
-
-def _joined(parts: list[Scores]) -> Scores:
-    """Scores of consecutive batches as one (every per-program array field joined)."""
-    first = parts[0]
-    assert dataclasses.is_dataclass(first)
-    joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(first)
-              if isinstance(getattr(first, f.name), np.ndarray)}
-    return dataclasses.replace(first, **joined)
-
-
-def _first(scores: Scores, n: int) -> Scores:
-    """The scores of the first ``n`` programs (every per-program array field cut)."""
-    assert dataclasses.is_dataclass(scores)
-    cut = {f.name: value[:n] for f in dataclasses.fields(scores)
-           if isinstance(value := getattr(scores, f.name), np.ndarray)}
-    return dataclasses.replace(scores, **cut)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from leaps.karel import dsl
-from leaps.karel.protocols.base import Evaluator, Scores
+from leaps.karel.protocols.base import Evaluator, Scores, first_scores, join_scores
 
 MAX_ENTRIES = 1_000_000
 """Programs remembered before the cache starts afresh (~300 MB at 16 worlds):
@@ -43,6 +43,16 @@ class CachedScores:
 
     def best(self) -> int:
         return int(np.argmax(self.mean_return))
+
+
+def stop_mask(returns: np.ndarray, bar: float, max_return: float, first_is_bar: bool) -> np.ndarray:
+    """Which programs end a first-improvement batch: those better than
+    ``bar`` or at the maximum (``first_is_bar``: the bar is the first
+    program's own return, so it ends the batch only at the maximum)."""
+    stops = (returns >= max_return) | (returns > bar)
+    if first_is_bar and len(stops):
+        stops[0] = returns[0] >= max_return
+    return stops
 
 
 def program_keys(ids: np.ndarray) -> list[bytes]:
@@ -113,7 +123,7 @@ class ScoreCache:
             if ended:
                 break
             start, size = start + len(chunk), 2 * size
-        return parts[0] if len(parts) == 1 else _joined(parts)
+        return parts[0] if len(parts) == 1 else join_scores(parts)
 
     def _until_in_chunk(self, programs: np.ndarray, threshold: float | None,
                         first_is_bar: bool) -> tuple[CachedScores, bool]:
@@ -127,7 +137,7 @@ class ScoreCache:
             self._copy_repeats(out, keys, known, [0])
             known |= np.array([k == keys[0] for k in keys])
         bar = float(out.mean_return[0]) if threshold is None else threshold
-        stops = self._stops(out.mean_return, bar, first_is_bar)
+        stops = stop_mask(out.mean_return, bar, self.max_return, first_is_bar)
         known_stops = np.flatnonzero(known & stops)
         limit = int(known_stops[0]) + 1 if len(known_stops) else n
         ended = bool(len(known_stops))
@@ -137,19 +147,13 @@ class ScoreCache:
             part = self.evaluator.evaluate_until(programs[todo], bar)
             done = todo[: len(part)]
             self._fill(out, keys, done, part)
-            if len(done) < len(todo) or self._stops(part.mean_return[-1:], bar, False)[0]:
+            if len(done) < len(todo) or stop_mask(part.mean_return[-1:], bar, self.max_return, False)[0]:
                 cut, ended = done[-1] + 1, True  # an unseen program ended it, before any remembered one could
         self._copy_repeats(out, keys[:cut], known[:cut], [i for i in todo if i < cut])
         self.requested += cut
-        return _prefix(out, cut), ended
+        return first_scores(out, cut), ended
 
     # ------------------------------------------------------------------
-    def _stops(self, returns: np.ndarray, bar: float, first_is_bar: bool) -> np.ndarray:
-        stops = (returns >= self.max_return) | (returns > bar)
-        if first_is_bar and len(stops):
-            stops[0] = returns[0] >= self.max_return
-        return stops
-
     def _lookup(self, keys: list[bytes], n: int) -> tuple[CachedScores, np.ndarray]:
         rows = np.array([self._rows.get(k, -1) for k in keys], dtype=np.int64)
         known = rows >= 0
@@ -224,12 +228,3 @@ def _first_occurrences(keys: list[bytes], unknown: np.ndarray) -> list[int]:
             seen.add(keys[i])
             out.append(i)
     return out
-
-
-def _joined(parts: list[CachedScores]) -> CachedScores:
-    return CachedScores(*(np.concatenate([getattr(p, name) for p in parts])
-                          for name in ("mean_return", "raw_return", "per_world", "valid")))
-
-
-def _prefix(scores: CachedScores, n: int) -> CachedScores:
-    return CachedScores(scores.mean_return[:n], scores.raw_return[:n], scores.per_world[:n], scores.valid[:n])

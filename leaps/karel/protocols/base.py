@@ -5,6 +5,7 @@ and the benchmarks never ask which protocol they hold."""
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,23 @@ class Scores(Protocol):
     def __len__(self) -> int: ...
 
     def best(self) -> int: ...
+
+
+def join_scores(parts: list[Scores]) -> Scores:
+    """Scores of consecutive batches as one (every per-program array field joined)."""
+    first = parts[0]
+    assert dataclasses.is_dataclass(first)
+    joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(first)
+              if isinstance(getattr(first, f.name), np.ndarray)}
+    return dataclasses.replace(first, **joined)
+
+
+def first_scores(scores: Scores, n: int) -> Scores:
+    """The scores of the first ``n`` programs (every per-program array field cut)."""
+    assert dataclasses.is_dataclass(scores)
+    cut = {f.name: value[:n] for f in dataclasses.fields(scores)
+           if isinstance(value := getattr(scores, f.name), np.ndarray)}
+    return dataclasses.replace(scores, **cut)
 
 
 class Evaluator(Protocol):
