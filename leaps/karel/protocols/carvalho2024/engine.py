@@ -122,15 +122,10 @@ def _clear(walls, r, c):
 
 @nb.njit(cache=True, nogil=True)
 def _settled(task, walls, r, c):
-    """Whether no later action can change the episode's return. OneStroke:
-    the agent is walled in on all four sides (the cells it left are walls,
-    for good), so it never moves again, and only moves earn or cost (no
-    crash penalty). A climbed OneStroke program often ends so, then spends
-    the rest of its 10,000 calls turning in place."""
-    if task != ONESTROKE:
-        return False
-    return not (_clear(walls, r - 1, c) or _clear(walls, r + 1, c) or _clear(walls, r, c - 1)
-                or _clear(walls, r, c + 1))
+    """Whether no later action can change the episode's return (by task; only OneStroke can tell)."""
+    if task == ONESTROKE:
+        return onestroke.settled(walls, r, c)
+    return False
 
 
 @nb.njit(cache=True, nogil=True)

@@ -43,3 +43,12 @@ def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     istate[0] = r
     istate[1] = c
     return istate[2] == params[2], rew
+
+
+@nb.njit(cache=True, nogil=True)
+def settled(walls, r, c):
+    """Whether the return is final: the agent is walled in on all four sides
+    (the cells it left are walls for good, the border too), so it never moves
+    again, and only moves score (no crash penalty). A climbed program often
+    ends so, then spends the rest of its 10,000 calls turning in place."""
+    return walls[r - 1, c] and walls[r + 1, c] and walls[r, c - 1] and walls[r, c + 1]
