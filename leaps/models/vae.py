@@ -111,5 +111,12 @@ class ProgramVAE(nn.Module):
         return ids_t, log_prob, entropy / lengths
 
     def decode(self, z: torch.Tensor, greedy: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
-        """(N, latent_dim) -> (N, max_tokens) program ids padded with PAD_ID."""
+        """(N, latent_dim) -> (N, max_tokens) program ids padded with PAD_ID.
+
+        Greedy decoding of latents on the CPU without gradients takes the
+        compiled path (``greedy_decode``, same programs, ~3x faster)."""
+        if greedy and z.device.type == "cpu" and not (torch.is_grad_enabled() and z.requires_grad):
+            from leaps.models.greedy_decode import greedy_decode
+
+            return greedy_decode(self, z)
         return self.sample(z, greedy, generator, stats=False)[0]
