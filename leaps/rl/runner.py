@@ -84,6 +84,7 @@ class Checkpoints:
         (self.dir / "progress.json").unlink(missing_ok=True)
         model.save(self.dir / "model.zip")
         venv.save_state(self.dir / "env.npz")
+        _save_rng(self.dir / "rng.npz")
         write_json_atomic(self.dir / "progress.json", {
             "num_timesteps": int(model.num_timesteps), "wall_time_s": wall,
             "last_episode_starts": [bool(b) for b in model._last_episode_starts]})
@@ -93,7 +94,25 @@ class Checkpoints:
         model = load_agent(agent, str(self.dir / "model.zip"), venv)
         model._last_obs = venv.load_state(self.dir / "env.npz")
         model._last_episode_starts = np.array(progress["last_episode_starts"], dtype=bool)
+        if (self.dir / "rng.npz").exists():  # checkpoints written before it was saved resume with reseeded RNGs
+            _load_rng(self.dir / "rng.npz")
         return model, float(progress["wall_time_s"])
+
+
+def _save_rng(path: Path) -> None:
+    """The global RNGs SB3 draws from (torch: the policy's actions; numpy: the minibatch order). Loading a model
+    reseeds both with its initial seed, so without them a resumed run would not continue the uninterrupted one."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    with open(path, "wb") as f:
+        np.savez(f, torch=torch.get_rng_state().numpy(), numpy_keys=keys, numpy_pos=pos, numpy_has_gauss=has_gauss,
+                 numpy_cached_gaussian=cached)
+
+
+def _load_rng(path: Path) -> None:
+    with np.load(path, allow_pickle=False) as data:
+        torch.set_rng_state(torch.from_numpy(data["torch"].copy()))
+        np.random.set_state(("MT19937", data["numpy_keys"], int(data["numpy_pos"]), int(data["numpy_has_gauss"]),
+                             float(data["numpy_cached_gaussian"])))
 
 
 def _callback(checkpoints: Checkpoints, every: int, log: TrainingLog, venv: SB3KarelVecEnv, start_steps: int,
@@ -101,7 +120,8 @@ def _callback(checkpoints: Checkpoints, every: int, log: TrainingLog, venv: SB3K
     from stable_baselines3.common.callbacks import BaseCallback
 
     class Progress(BaseCallback):
-        """After each rollout: the metrics, and a checkpoint every ``every`` steps."""
+        """After each rollout the metrics; before each rollout (once the previous one has been trained on) a
+        checkpoint every ``every`` steps: saved after the rollout, it would lose that rollout's update."""
 
         def _on_training_start(self) -> None:
             self.started = time.perf_counter()
@@ -109,6 +129,12 @@ def _callback(checkpoints: Checkpoints, every: int, log: TrainingLog, venv: SB3K
 
         def _on_step(self) -> bool:
             return True
+
+        def _on_rollout_start(self) -> None:
+            steps = int(self.model.num_timesteps)
+            if steps - self.saved_at >= every:
+                checkpoints.save(self.model, venv, wall_before + time.perf_counter() - self.started)
+                self.saved_at = steps
 
         def _on_rollout_end(self) -> None:
             steps = int(self.model.num_timesteps)
@@ -118,9 +144,6 @@ def _callback(checkpoints: Checkpoints, every: int, log: TrainingLog, venv: SB3K
                        "episode_return": float(np.mean([e["r"] for e in episodes])) if episodes else float("nan"),
                        "episode_length": float(np.mean([e["l"] for e in episodes])) if episodes else float("nan")}
             log.log(metrics, steps)
-            if steps - self.saved_at >= every:
-                checkpoints.save(self.model, venv, wall_before + elapsed)
-                self.saved_at = steps
 
     return Progress()
 

@@ -64,3 +64,28 @@ def test_bad_input_ends_in_one_line(tmp_path, args, fragment):
     code, text = run_entry(RL, ["logger=none", f"hydra.run.dir={tmp_path}", *args])
     assert_clean_failure(code, text, fragment)
     assert not (tmp_path / "results.json").exists()
+
+
+@pytest.mark.parametrize("obs", ["grid", "abstract"])
+def test_an_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch, obs):
+    """Stopped right after its checkpoint at 512 of 1024 steps and resumed, a run ends where the uninterrupted one
+    does: the model and optimiser (trained on every rollout before the checkpoint), the environments and the
+    global RNGs SB3 draws from all come back."""
+    from leaps.rl import runner
+
+    args = ["task=harvester", f"obs={obs}", "seed=2", "total_steps=1024"]
+    straight = train(tmp_path / "straight", *args)
+    real_save = runner.Checkpoints.save
+
+    def save_then_stop(self, model, venv, wall):
+        real_save(self, model, venv, wall)
+        if model.num_timesteps >= 512:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.Checkpoints, "save", save_then_stop)
+    code, text = run_entry(RL, [*TINY, f"hydra.run.dir={tmp_path / 'cut'}", *args])
+    assert code not in (0, None) and not (tmp_path / "cut" / "results.json").exists(), text
+    monkeypatch.setattr(runner.Checkpoints, "save", real_save)
+    resumed = train(tmp_path / "cut", *args, "resume=true")
+    for key in ("best_return", "test_return", "evaluations", "generalisation"):
+        assert straight[key] == resumed[key], key
