@@ -90,6 +90,41 @@ def load_results(dirs: list[Path]) -> list[dict]:
     return results
 
 
+def cut_at_evaluations(result: dict, budget: int) -> dict | None:
+    """The run as a search with an ``eval_budget`` of ``budget`` would have
+    ended: its best within its first ``budget`` evaluations (``best_trace``).
+    Exact for searches whose course does not depend on their budget (every
+    search here: the budget only stops them), so a 10^6-evaluation sweep also
+    gives the 10^5 column. Where the best came later, the program behind the
+    cut best is not recorded: its test and final returns and generalisation
+    are dropped (cells then say over how many runs they are), and so is the
+    wall time. None if the run had scored nothing by then, or has no trace."""
+    config = result.get("config") or {}
+    if config.get("eval_budget") is not None and int(config["eval_budget"]) > budget:  # same column as the cut runs
+        result = {**result, "config": {**config, "eval_budget": budget}}
+    if result["evaluations"] <= budget:  # it ended by then, as it would have with that budget
+        return result
+    trace = result.get("best_trace")
+    within = [(n, value) for n, value in trace or [] if n <= budget]
+    if not within:
+        return None
+    cut = {**result, "evaluations": budget, "best_trace": within, "best_return": within[-1][1],
+           "wall_time_s": None, "converged": False, "config": {**config, "eval_budget": budget}}
+    if len(within) < len(trace):
+        cut.update(best_program=None, best_program_pretty=None, best_raw_return=None, test_return=None,
+                   final_return=None, final_program=None, evaluations_to_best=within[-1][0], generalisation={})
+    return cut
+
+
+def apply_options(results: list[dict], options: argparse.Namespace) -> list[dict]:
+    """The command line's changes to the runs before any table (``--at-evaluations``)."""
+    budget = getattr(options, "at_evaluations", None)
+    if budget is None:
+        return results
+    cut = (cut_at_evaluations(r, budget) for r in results)
+    return [r for r in cut if r is not None]
+
+
 def _mean_spread(values: list[float], spread: str = "std") -> str:
     """``mean ± spread`` (one of SPREADS); a single run's standard error is shown as 0."""
     array = np.array(values, dtype=float)
@@ -106,15 +141,18 @@ def _optional_cell(runs: list[dict], key: str, spread: str = "std") -> str:
     return _mean_spread(values, spread) + ("" if len(values) == len(runs) else f" (n={len(values)})")
 
 
-def table(results: list[dict], protocol: str = protocols.DEFAULT, spread: str = "std") -> str:
+def table(results: list[dict], protocol: str = protocols.DEFAULT, spread: str = "std", published: bool = True) -> str:
     """The markdown table of ``protocol``'s runs among ``results``, with the
     paper's numbers beside where the protocol has them (and other published
     numbers where the table has runs to compare them with), and a test column
     after every search column whose runs recorded ``test_return``. ``spread``:
-    what follows each mean's ``±`` (SPREADS)."""
+    what follows each mean's ``±`` (SPREADS); ``published=False`` leaves the
+    published numbers out (runs cut by ``--at-evaluations`` do not share their budget)."""
     if spread not in SPREADS:
         raise ValueError(f"spread must be one of {', '.join(SPREADS)}, got {spread!r}")
-    published = protocols.get(protocol).reference_returns
+    spec = protocols.get(protocol)
+    reference = spec.reference_returns if published else {}
+    baselines = spec.published_baselines if published else {}
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in results:
         if protocol_of(r) != protocol:
@@ -130,8 +168,8 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT, spread: str = 
     order = task_order(protocol)
     tasks = [t for t in order if any(t == task for task, _ in groups)]
     tasks += sorted({task for task, _ in groups} - set(tasks))
-    papers = ([("LEAPS (paper)", published)] if published else []) + [
-        (name, returns) for name, (prefix, returns) in protocols.get(protocol).published_baselines.items()
+    papers = ([("LEAPS (paper)", reference)] if reference else []) + [
+        (name, returns) for name, (prefix, returns) in baselines.items()
         if any(label.startswith(prefix) for label in labels)]
     header = "| " + " | ".join(["task", *(name for name, _ in papers), *columns]) + " |"
     lines = [header, "|" + "---|" * (1 + len(papers) + len(columns))]
@@ -143,9 +181,10 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT, spread: str = 
                 cells += ["-"] * (1 + (label in ended) + (label in tested))
                 continue
             evals = np.mean([r["evaluations"] for r in runs])
-            wall = np.mean([r["wall_time_s"] for r in runs])
+            walls = [r["wall_time_s"] for r in runs]
+            wall = "" if None in walls else f", {np.mean(walls):.0f} s"  # None: cut by --at-evaluations
             returns = _mean_spread([r["best_return"] for r in runs], spread)
-            cells.append(f"{returns} (n={len(runs)}, {evals:,.0f} evals, {wall:.0f} s)")
+            cells.append(f"{returns} (n={len(runs)}, {evals:,.0f} evals{wall})")
             for key, shown in (("final_return", label in ended), ("test_return", label in tested)):
                 if shown:
                     cells.append(_optional_cell(runs, key, spread))
@@ -220,14 +259,19 @@ def generalisation_table(results: list[dict]) -> str | None:
     return "\n".join(lines)
 
 
-def load_histories(dirs: list[Path]) -> list[tuple[dict, list[dict]]]:
+def load_histories(dirs: list[Path], at_evaluations: int | None = None) -> list[tuple[dict, list[dict]]]:
     """Each run's best return against evaluations: from ``best_trace`` in
     results.json (every improvement, then the run's end), else from its
-    history.json (runs made before traces; sweeps in results/ keep neither)."""
+    history.json (runs made before traces; sweeps in results/ keep neither);
+    ``at_evaluations``: traced runs cut there (:func:`cut_at_evaluations`)."""
     runs = []
     for d in dirs:
         for path in sorted(d.rglob("results.json")):
             result = json.loads(path.read_text())
+            if at_evaluations is not None and result.get("best_trace"):
+                result = cut_at_evaluations(result, at_evaluations)
+                if result is None:
+                    continue
             if result.get("best_trace"):
                 trace = [{"evaluations": n, "best_return": value} for n, value in result["best_trace"]]
                 runs.append((result, trace + [{"evaluations": result["evaluations"],
@@ -243,16 +287,17 @@ PANELS_PER_ROW = 5
 """Task panels side by side in the plot before it starts a new row."""
 
 
-def plot(dirs: list[Path], out: Path, log_evaluations: bool = False) -> Path | None:
+def plot(dirs: list[Path], out: Path, log_evaluations: bool = False, at_evaluations: int | None = None) -> Path | None:
     """Best return against program evaluations: mean and min-max over seeds,
     one panel per task, one line per searcher; ``log_evaluations``: a log
-    scale, for budgets (10^6) far beyond where the easy tasks are solved."""
+    scale, for budgets (10^6) far beyond where the easy tasks are solved;
+    ``at_evaluations``: every run cut there."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = [(r, h) for r, h in load_histories(dirs) if h and "evaluations" in h[0]]
+    runs = [(r, h) for r, h in load_histories(dirs, at_evaluations) if h and "evaluations" in h[0]]
     if not runs:
         return None
     order = [t for p in protocols.names() for t in task_order(p)]
@@ -314,19 +359,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot", type=Path, help="where to write the return-vs-evaluations plot "
                         "(default: returns.png in the first directory)")
     parser.add_argument("--log-evaluations", action="store_true", help="plot program evaluations on a log scale")
+    parser.add_argument("--at-evaluations", type=_budget, metavar="N",
+                        help="every run as if its eval_budget had been N: its best within its first N evaluations "
+                        "(best_trace), so sweeps of different budgets compare like with like")
     return parser
+
+
+def _budget(text: str) -> int:
+    value = int(float(text))
+    if value < 1 or value != float(text):
+        raise argparse.ArgumentTypeError(f"must be a whole number of evaluations >= 1, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    results = load_results(args.dirs)
+    results = apply_options(load_results(args.dirs), args)
     if not results:
         raise SystemExit(f"error: no results.json under {', '.join(map(str, args.dirs))}")
     found = {protocol_of(r) for r in results}
     unknown = sorted(found - set(protocols.names()))
     if unknown:
         raise SystemExit(f"error: results of unknown protocols {', '.join(unknown)}")
-    text = "\n\n".join(f"{protocol_note(p, args.spread)}\n\n{table(results, p, args.spread)}"
+    published = args.at_evaluations is None
+    text = "\n\n".join(f"{protocol_note(p, args.spread)}\n\n{table(results, p, args.spread, published)}"
                        for p in protocols.names() if p in found)
     for p in protocols.names():
         efficiency = sample_efficiency_table(results, p) if p in found else None
@@ -340,7 +396,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
-    figure = plot(args.dirs, args.plot or args.dirs[0] / "returns.png", args.log_evaluations)
+    figure = plot(args.dirs, args.plot or args.dirs[0] / "returns.png", args.log_evaluations, args.at_evaluations)
     if figure is not None:
         print(f"\nplot: {figure}")
 

@@ -73,7 +73,7 @@ def test_the_plot_wraps_its_panels_and_can_use_a_log_scale(tmp_path, monkeypatch
 
     tasks = ["stairclimber", "maze", "topoff", "fourcorner", "harvester", "cleanhouse", "doorkey"]
     history = [{"evaluations": 1, "best_return": 0.1}, {"evaluations": 1000, "best_return": 0.9}]
-    monkeypatch.setattr(report, "load_histories", lambda dirs: [
+    monkeypatch.setattr(report, "load_histories", lambda dirs, at_evaluations=None: [
         ({"task": t, "searcher": "random", "model": None, "protocol": "carvalho2024"}, history) for t in tasks])
     shapes = []
     real_subplots = plt.subplots
@@ -232,3 +232,38 @@ def test_hill_climbing_variants_get_their_own_columns_and_the_published_hc_besid
     assert table["task"] == ["HC (paper)", "hill_climbing", "hill_climbing [best_improvement]",
                              "hill_climbing [first_improvement]"]
     assert table["doorkey"][0] == "0.84"
+
+
+def _traced(best_trace, evaluations, budget, **extra):
+    return {"task": "doorkey", "protocol": "carvalho2024", "model": None, "searcher": "hill_climbing",
+            "evaluations": evaluations, "wall_time_s": 9.0, "best_return": best_trace[-1][1], "test_return": 0.3,
+            "best_trace": best_trace, "config": {"eval_budget": budget}, **extra}
+
+
+def test_runs_cut_at_a_smaller_budget_keep_their_best_within_it():
+    later = _traced([[1, 0.1], [40, 0.5], [300, 0.9]], 1000, 1000)
+    cut = report.cut_at_evaluations(later, 100)
+    assert (cut["best_return"], cut["evaluations"], cut["best_trace"]) == (0.5, 100, [(1, 0.1), (40, 0.5)])
+    assert cut["test_return"] is None and cut["wall_time_s"] is None  # the best at 100 is not the recorded program
+    assert report.run_label(cut) == "hill_climbing [100-eval budget]"
+    early = _traced([[1, 0.1], [40, 0.5]], 1000, 1000)  # its best came before the cut: the program is the same
+    assert report.cut_at_evaluations(early, 100)["test_return"] == 0.3
+    solved = _traced([[1, 0.1], [60, 1.0]], 60, 1000)  # ended before the cut, as it would have with that budget
+    assert report.cut_at_evaluations(solved, 100)["best_return"] == 1.0
+    assert report.run_label(report.cut_at_evaluations(solved, 100)) == "hill_climbing [100-eval budget]"
+    assert report.cut_at_evaluations(_traced([[50, 0.2]], 1000, 1000), 10) is None  # nothing scored by then
+    assert report.cut_at_evaluations(later, 5000) is later
+
+
+def test_at_evaluations_on_the_command_line(tmp_path, capsys):
+    for seed, trace in enumerate([[[1, 0.1], [40, 0.5], [300, 0.9]], [[1, 0.2], [90, 0.7]]]):
+        run = tmp_path / f"seed{seed}"
+        run.mkdir()
+        (run / "results.json").write_text(json.dumps(_traced(trace, 1000, 1000, seed=seed)))
+    report.main([str(tmp_path), "--at-evaluations", "100", "--plot", str(tmp_path / "p.png")])
+    out = capsys.readouterr().out
+    table = rows(out.split("Sample efficiency")[0])
+    assert table["task"] == ["hill_climbing [100-eval budget]", "hill_climbing [100-eval budget]: test"]
+    assert table["doorkey"] == ["0.60 ± 0.10 (n=2, 100 evals)", "0.30 ± 0.00 (n=1)"]  # no published 0.84 beside
+    with pytest.raises(SystemExit):
+        report.main([str(tmp_path), "--at-evaluations", "0"])
