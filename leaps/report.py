@@ -97,8 +97,8 @@ def cut_at_evaluations(result: dict, budget: int) -> dict | None:
     search here: the budget only stops them), so a 10^6-evaluation sweep also
     gives the 10^5 column. Where the best came later, the program behind the
     cut best is not recorded: its test and final returns and generalisation
-    are dropped (cells then say over how many runs they are), and so is the
-    wall time. None if the run had scored nothing by then, or has no trace."""
+    are dropped (and their column's cell shows "-"), and so is the wall time.
+    None if the run had scored nothing by then, or has no trace."""
     config = result.get("config") or {}
     if config.get("eval_budget") is not None and int(config["eval_budget"]) > budget:  # same column as the cut runs
         result = {**result, "config": {**config, "eval_budget": budget}}
@@ -111,7 +111,8 @@ def cut_at_evaluations(result: dict, budget: int) -> dict | None:
     cut = {**result, "evaluations": budget, "best_trace": within, "best_return": within[-1][1],
            "wall_time_s": None, "converged": False, "config": {**config, "eval_budget": budget}}
     if len(within) < len(trace):
-        cut.update(best_program=None, best_program_pretty=None, best_raw_return=None, test_return=None,
+        cut.update(cut_before_best=True, best_program=None, best_program_pretty=None, best_raw_return=None,
+                   test_return=None,
                    final_return=None, final_program=None, evaluations_to_best=within[-1][0], generalisation={})
     return cut
 
@@ -134,9 +135,11 @@ def _mean_spread(values: list[float], spread: str = "std") -> str:
 
 
 def _optional_cell(runs: list[dict], key: str, spread: str = "std") -> str:
-    """Mean ± spread of ``key`` over the runs that recorded it (their count when not all did)."""
+    """Mean ± spread of ``key`` over the runs that recorded it (their count when not all did); "-" where
+    ``--at-evaluations`` cut some runs' best short of the recorded program (the runs left would be those whose
+    best came early, a biased subset)."""
     values = [r[key] for r in runs if r.get(key) is not None]
-    if not values:
+    if not values or any(r.get("cut_before_best") for r in runs):
         return "-"
     return _mean_spread(values, spread) + ("" if len(values) == len(runs) else f" (n={len(values)})")
 

@@ -264,6 +264,7 @@ def test_at_evaluations_on_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     table = rows(out.split("Sample efficiency")[0])
     assert table["task"] == ["hill_climbing [100-eval budget]", "hill_climbing [100-eval budget]: test"]
-    assert table["doorkey"] == ["0.60 ± 0.10 (n=2, 100 evals)", "0.30 ± 0.00 (n=1)"]  # no published 0.84 beside
+    # no published 0.84 beside; no test mean over the one run whose best came before the cut (a biased subset)
+    assert table["doorkey"] == ["0.60 ± 0.10 (n=2, 100 evals)", "-"]
     with pytest.raises(SystemExit):
         report.main([str(tmp_path), "--at-evaluations", "0"])
