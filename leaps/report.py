@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -122,8 +123,13 @@ def apply_options(results: list[dict], options: argparse.Namespace) -> list[dict
     budget = getattr(options, "at_evaluations", None)
     if budget is None:
         return results
-    cut = (cut_at_evaluations(r, budget) for r in results)
-    return [r for r in cut if r is not None]
+    kept = [c for c in (cut_at_evaluations(r, budget) for r in results) if c is not None]
+    if len(kept) < len(results):
+        untraced = sum(r["evaluations"] > budget and not r.get("best_trace") for r in results)
+        print(f"warning: --at-evaluations {budget:,} leaves out {len(results) - len(kept)} of {len(results)} runs "
+              f"({untraced} made before searches recorded best_trace, the rest had scored nothing by then)",
+              file=sys.stderr)
+    return kept
 
 
 def _mean_spread(values: list[float], spread: str = "std") -> str:

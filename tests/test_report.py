@@ -268,3 +268,11 @@ def test_at_evaluations_on_the_command_line(tmp_path, capsys):
     assert table["doorkey"] == ["0.60 ± 0.10 (n=2, 100 evals)", "-"]
     with pytest.raises(SystemExit):
         report.main([str(tmp_path), "--at-evaluations", "0"])
+    capsys.readouterr()
+    report.main([str(tmp_path), "--at-evaluations", "1", "--plot", str(tmp_path / "p.png")])  # seed 1 scored 0.2 at 1
+    assert "leaves out 0 of" not in capsys.readouterr().err
+    untraced = tmp_path / "old"
+    untraced.mkdir()
+    (untraced / "results.json").write_text(json.dumps({**_traced([[1, 0.1]], 1000, None), "best_trace": None}))
+    report.main([str(tmp_path), "--at-evaluations", "100", "--plot", str(tmp_path / "p.png")])
+    assert "leaves out 1 of 3 runs (1 made before searches recorded best_trace" in capsys.readouterr().err
