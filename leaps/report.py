@@ -179,7 +179,7 @@ def table(results: list[dict], protocol: str = protocols.DEFAULT, spread: str = 
     tasks += sorted({task for task, _ in groups} - set(tasks))
     papers = ([("LEAPS (paper)", reference)] if reference else []) + [
         (name, returns) for name, (prefix, returns) in baselines.items()
-        if any(label.startswith(prefix) for label in labels)]
+        if any(label == prefix or label.startswith(prefix + " [") for label in labels)]  # not latent HC's "... (model)"
     header = "| " + " | ".join(["task", *(name for name, _ in papers), *columns]) + " |"
     lines = [header, "|" + "---|" * (1 + len(papers) + len(columns))]
     for task in tasks:

@@ -232,6 +232,8 @@ def test_hill_climbing_variants_get_their_own_columns_and_the_published_hc_besid
     assert table["task"] == ["HC (paper)", "hill_climbing", "hill_climbing [best_improvement]",
                              "hill_climbing [first_improvement]"]
     assert table["doorkey"][0] == "0.84"
+    latent = {**base, "model": "leaps", "config": {"searcher": {"variant": "first_improvement"}}}
+    assert rows(report.table([latent], "carvalho2024"))["task"] == ["hill_climbing [first_improvement] (leaps)"]
 
 
 def _traced(best_trace, evaluations, budget, **extra):
