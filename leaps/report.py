@@ -127,7 +127,8 @@ def apply_options(results: list[dict], options: argparse.Namespace) -> list[dict
     if len(kept) < len(results):
         untraced = sum(r["evaluations"] > budget and not r.get("best_trace") for r in results)
         print(f"warning: --at-evaluations {budget:,} leaves out {len(results) - len(kept)} of {len(results)} runs "
-              f"({untraced} made before searches recorded best_trace, the rest had scored nothing by then)",
+              f"({untraced} without a best_trace: searches made before it was recorded, or neural policies; "
+              f"the rest had scored nothing by then)",
               file=sys.stderr)
     return kept
 

@@ -277,4 +277,4 @@ def test_at_evaluations_on_the_command_line(tmp_path, capsys):
     untraced.mkdir()
     (untraced / "results.json").write_text(json.dumps({**_traced([[1, 0.1]], 1000, None), "best_trace": None}))
     report.main([str(tmp_path), "--at-evaluations", "100", "--plot", str(tmp_path / "p.png")])
-    assert "leaves out 1 of 3 runs (1 made before searches recorded best_trace" in capsys.readouterr().err
+    assert "leaves out 1 of 3 runs (1 without a best_trace" in capsys.readouterr().err
