@@ -113,8 +113,8 @@ def cut_at_evaluations(result: dict, budget: int) -> dict | None:
            "wall_time_s": None, "converged": False, "config": {**config, "eval_budget": budget}}
     if len(within) < len(trace):
         cut.update(cut_before_best=True, best_program=None, best_program_pretty=None, best_raw_return=None,
-                   test_return=None,
-                   final_return=None, final_program=None, evaluations_to_best=within[-1][0], generalisation={})
+                   test_return=None, final_return=None, final_program=None, evaluations_to_best=within[-1][0],
+                   generalisation={})
     return cut
 
 

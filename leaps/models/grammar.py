@@ -12,6 +12,7 @@ needs (for the length limit).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -125,18 +126,20 @@ def build_tables() -> GrammarTables:
     return GrammarTables(allowed, push, push_len, push_cost, lengths)
 
 
+@lru_cache(maxsize=1)
+def grammar_tables() -> GrammarTables:
+    """The automaton's tables, built once per process (read-only: every decoder shares them)."""
+    return build_tables()
+
+
 class GrammarMask:
     """Batched automaton state; ``allowed()`` then ``step(tokens)`` per position.
 
     Start state: the stack holds PROG, so the first token must be DEF.
     """
 
-    _tables: GrammarTables | None = None
-
     def __init__(self, batch_size: int, max_tokens: int = dsl.MAX_PROGRAM_TOKENS, device: torch.device | str = "cpu"):
-        if GrammarMask._tables is None:
-            GrammarMask._tables = build_tables()
-        t = GrammarMask._tables
+        t = grammar_tables()
         self.device = torch.device(device)
         self.allowed_table = torch.as_tensor(t.allowed, device=self.device)
         self.push = torch.as_tensor(t.push, device=self.device)

@@ -28,16 +28,7 @@ import numpy as np
 import torch
 
 from leaps.karel import dsl
-from leaps.models.grammar import EMPTY, SYMBOL_ID, GrammarTables, build_tables
-
-_tables: GrammarTables | None = None
-
-
-def _grammar() -> GrammarTables:
-    global _tables
-    if _tables is None:
-        _tables = build_tables()
-    return _tables
+from leaps.models.grammar import EMPTY, SYMBOL_ID, grammar_tables
 
 
 @nb.njit(cache=True)
@@ -78,7 +69,7 @@ def greedy_decode(vae, z: torch.Tensor) -> torch.Tensor:
     """``(N, latent_dim)`` latents on the CPU -> ``(N, max_tokens)`` ids of
     each latent's greedy program, padded with PAD_ID (what
     ``vae.sample(z, greedy=True, stats=False)[0]`` returns)."""
-    g = _grammar()
+    g = grammar_tables()
     cfg = vae.cfg
     n, hidden, emb = z.shape[0], cfg.hidden_size, cfg.embedding_dim
     out = np.full((n, cfg.max_tokens), dsl.PAD_ID, dtype=np.int64)
