@@ -182,7 +182,8 @@ def train(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             model.learn(total_timesteps=total - start_steps, callback=callback, reset_num_timesteps=False)
         wall = wall_before + time.perf_counter() - started
         checkpoints.save(model, venv, wall)
-        steps_per_s = (int(model.num_timesteps) - start_steps) / max(time.perf_counter() - started, 1e-9)
+        # the whole run's rate: a resumed run (or one resumed after it had finished) counts every session of it
+        steps_per_s = int(model.num_timesteps) / max(wall, 1e-9)
         summary = _summary(cfg, model, wall, steps_per_s, config, last_action)
         write_json_atomic(out_dir / "results.json", summary)
         log.summary(summary)

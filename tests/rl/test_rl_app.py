@@ -48,7 +48,14 @@ def test_same_seed_same_result_and_resume(tmp_path):
     code, text = run_entry(RL, [*TINY, f"hydra.run.dir={tmp_path / 'a'}", *args, "total_steps=1024", "resume=true"])
     assert code in (0, None), text
     assert "resuming at 512" in text
-    assert json.loads((tmp_path / "a" / "results.json").read_text())["evaluations"] == 1024
+    resumed = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert resumed["evaluations"] == 1024 and resumed["wall_time_s"] > first["wall_time_s"]
+    assert resumed["steps_per_s"] == pytest.approx(1024 / resumed["wall_time_s"], rel=1e-3)
+    # resumed once more after it had finished: no training, the same run's rate (not 0 steps/s)
+    code, text = run_entry(RL, [*TINY, f"hydra.run.dir={tmp_path / 'a'}", *args, "total_steps=1024", "resume=true"])
+    assert code in (0, None), text
+    again_done = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert again_done["steps_per_s"] == pytest.approx(resumed["steps_per_s"], rel=0.05)
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
