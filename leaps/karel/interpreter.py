@@ -22,9 +22,6 @@ from leaps.karel.world import NUM_STATE_CHANNELS, World, WorldBatch
 
 DEFAULT_BUDGET = 220
 """The reference's call budget (lenient mode, KAREL_SPEC.md)."""
-_LOOP_NESTING = 64
-"""REPEAT counters allocated per run; a program nesting deeper (only
-hand-written ones can: it takes > 45 tokens) grows the stack as it goes."""
 
 
 class Mode(IntEnum):
@@ -39,17 +36,22 @@ class Status(IntEnum):
     INVALID_PROGRAM = 3
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _run_one(
     code: np.ndarray, pc: int, walls: np.ndarray, markers: np.ndarray, agent: np.ndarray, strict: bool,
     budget: int, actions: np.ndarray, trace: bool, branches: np.ndarray, record_branches: bool,
+    loop_counters: np.ndarray,
 ) -> tuple[int, int, int]:
     """Execute from ``pc``; returns (status, number of actions, outcome of
-    the failing action in strict mode)."""
+    the failing action in strict mode). ``loop_counters``: scratch for the
+    REPEAT counters, as deep as the program nests.
+
+    Compiled without reference counting (``_nrt=False``; the transitions are
+    inlined): with it, every array passed to a helper costs an atomic
+    increment and decrement per call, most of an action's time."""
     base = pc  # jump targets are relative to the program's first instruction
     n = 0
     n_actions = 0
-    loop_counters = np.empty(_LOOP_NESTING, np.int64)
     loop_top = -1
     while True:
         op = code[pc, 0]
@@ -94,10 +96,6 @@ def _run_one(
             pc += 1
         elif op == cc.REPEAT_INIT:
             loop_top += 1
-            if loop_top == len(loop_counters):
-                grown = np.empty(2 * len(loop_counters), np.int64)
-                grown[:loop_top] = loop_counters
-                loop_counters = grown
             loop_counters[loop_top] = code[pc, 1]
             pc += 1
         elif op == cc.REPEAT_NEXT:
@@ -118,15 +116,18 @@ def _run_batch(
     actions: np.ndarray, trace: bool, lengths: np.ndarray, status: np.ndarray, outcome: np.ndarray,
     branches: np.ndarray, record_branches: bool,
 ) -> None:
+    # a program's rows bound its REPEAT nesting
+    stack_size = max(1, np.max(starts[1:] - starts[:-1])) if starts.shape[0] > 1 else 1
     for i in nb.prange(run_program.shape[0]):
         p = run_program[i]
         if not valid[p]:
             lengths[i] = 0
             status[i] = 3
             continue
+        loop_counters = np.empty(stack_size, np.int64)
         s, n_act, o = _run_one(
             code, starts[p], walls[run_world[i]], markers_out[i], agents_out[i], strict, budget,
-            actions[i], trace, branches[i], record_branches,
+            actions[i], trace, branches[i], record_branches, loop_counters,
         )
         status[i] = s
         lengths[i] = n_act

@@ -34,7 +34,7 @@ FRONT_IS_CLEAR, LEFT_IS_CLEAR, RIGHT_IS_CLEAR, MARKERS_PRESENT, NO_MARKERS_PRESE
 MOVE, TURN_LEFT, TURN_RIGHT, PICK_MARKER, PUT_MARKER = range(5)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def is_clear(walls: np.ndarray, row: int, col: int, direction: int) -> bool:
     r = row + DIR_ROW[direction]
     c = col + DIR_COL[direction]
@@ -43,7 +43,7 @@ def is_clear(walls: np.ndarray, row: int, col: int, direction: int) -> bool:
     return not walls[r, c]
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def perceive(walls: np.ndarray, markers: np.ndarray, agent: np.ndarray, perception: int) -> bool:
     row, col, d = agent[0], agent[1], agent[2]
     if perception == FRONT_IS_CLEAR:
@@ -57,7 +57,7 @@ def perceive(walls: np.ndarray, markers: np.ndarray, agent: np.ndarray, percepti
     return markers[row, col] == 0
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def act(walls: np.ndarray, markers: np.ndarray, agent: np.ndarray, action: int, strict: bool) -> int:
     """Apply one action in place; returns its outcome (OK or the failure).
 

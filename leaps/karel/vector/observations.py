@@ -42,7 +42,7 @@ def observation_space(kind: str, height: int, width: int, last_action: bool = Fa
     return spaces.Box(0, 1, shape=(size,), dtype=np.uint8)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _write_grid(walls, shown, agent, out):
     h, w = walls.shape
     for r in range(h):
@@ -55,7 +55,7 @@ def _write_grid(walls, shown, agent, out):
     out[agent[0], agent[1], agent[2]] = 1
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _write_abstract(walls, markers, agent, last_action, out):
     for p in range(NUM_PERCEPTIONS):
         out[p] = tr.perceive(walls, markers, agent, p)
@@ -65,7 +65,7 @@ def _write_abstract(walls, markers, agent, last_action, out):
         out[NUM_PERCEPTIONS + last_action] = 1
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def write_grid(walls, shown, agents, out):
     """``out[i]`` = the 16-channel view of world i (``shown``: the marker
     grid drawn, which differs from the perceived one only for Snake)."""
@@ -73,7 +73,7 @@ def write_grid(walls, shown, agents, out):
         _write_grid(walls[i], shown[i], agents[i], out[i])
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def write_abstract(walls, markers, agents, last_actions, out):
     """``out[i]`` = world i's perceptions (and previous action)."""
     for i in range(walls.shape[0]):

@@ -91,7 +91,7 @@ def _init_task(task, params, istate):
         snake.init_state(params, istate)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _reward(task, walls, markers, r, c, d, total, n_over1, params, istate, food):
     if task == STAIRCLIMBER:
         return stairclimber.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
@@ -112,7 +112,7 @@ def _reward(task, walls, markers, r, c, d, total, n_over1, params, istate, food)
     return snake.reward(walls, markers, r, c, d, total, n_over1, params, istate, food)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _clear(walls, r, c):
     h, w = walls.shape
     if r < 0 or c < 0 or r >= h or c >= w:
@@ -120,7 +120,7 @@ def _clear(walls, r, c):
     return not walls[r, c]
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _settled(task, walls, r, c):
     """Whether no later action can change the episode's return (by task; only OneStroke can tell)."""
     if task == ONESTROKE:
@@ -128,7 +128,7 @@ def _settled(task, walls, r, c):
     return False
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _perceive(p, walls, markers, r, c, d):
     if p == 0:
         return _clear(walls, r + _DR[d], c + _DC[d])
@@ -152,12 +152,15 @@ def _record(i, r, c, d, walls, markers, istate, frames):
     agents[k, 0] = r
     agents[k, 1] = c
     agents[k, 2] = d
-    f_walls[k] = walls
-    f_markers[k] = markers
-    f_istate[k] = istate
+    for y in range(walls.shape[0]):  # element loops: run_episode runs without reference counting (no NRT)
+        for x in range(walls.shape[1]):
+            f_walls[k, y, x] = walls[y, x]
+            f_markers[k, y, x] = markers[y, x]
+    for j in range(istate.shape[0]):
+        f_istate[k, j] = istate[j]
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def run_episode(code, base, task, walls0, markers0, agent0, params, food,
                 zob_agent, zob_marks, node_keys, table, used, walls, markers, istate, rep, frames=None,
                 settle=False):
@@ -174,9 +177,8 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
     compiles the recording away (its speed is unchanged). ``settle``: stop
     once the return can no longer change (END_SETTLED), for evaluations,
     which read only the return."""
-    walls[:, :] = walls0
-    markers[:, :] = markers0
-    istate[:] = 0
+    for i in range(istate.shape[0]):
+        istate[i] = 0
     _init_task(task, params, istate)
     r, c, d = agent0[0], agent0[1], agent0[2]
     h, w = markers.shape
@@ -185,7 +187,9 @@ def run_episode(code, base, task, walls0, markers0, agent0, params, food,
     key = zob_agent[r, c, d]
     for i in range(h):
         for j in range(w):
-            m = markers[i, j]
+            walls[i, j] = walls0[i, j]
+            m = markers0[i, j]
+            markers[i, j] = m
             total += m
             if m > 1:
                 n_over1 += 1

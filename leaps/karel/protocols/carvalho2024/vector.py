@@ -31,7 +31,7 @@ _DR = np.array([-1, 0, 1, 0], dtype=np.int64)
 _DC = np.array([0, 1, 0, -1], dtype=np.int64)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _act(walls, markers, agent, a, crashed):
     """The engine's action rules: returns the marker change (-1, 0, +1) and
     whether a cell went from 1 to 2 markers (+1) or 2 to 1 (-1)."""
@@ -61,10 +61,12 @@ def _act(walls, markers, agent, a, crashed):
     return 0, 0
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _draw_snake(markers, istate, shown):
     """Snake's picture: the body behind the head and the food (rollout.shown_markers)."""
-    shown[:, :] = 0
+    for r in range(shown.shape[0]):  # element loops: inlined into a step compiled without reference counting
+        for c in range(shown.shape[1]):
+            shown[r, c] = 0
     n = istate[1]
     for j in range(n - 1):
         shown[istate[snake.BODY + 2 * j], istate[snake.BODY + 2 * j + 1]] = 1
@@ -72,7 +74,7 @@ def _draw_snake(markers, istate, shown):
         shown[istate[2], istate[3]] = 1
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _step(task, actions, active, walls, markers, shown, agents, params, istate, food, total, n_over1, calls,
           rewards, terminated):
     for i in range(actions.shape[0]):

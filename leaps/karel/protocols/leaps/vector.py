@@ -28,7 +28,7 @@ REWARD_KINDS = {"stairclimber": STAIRCLIMBER, "fourcorner": FOURCORNER, "topoff"
 """The compiled reward of each task of the registry (tests check that none is missing)."""
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _reward(kind, markers, init, agent, total_before, first, steps, target, n_marked):
     """The task's reward after ``steps`` actions (before the 2-action rule)."""
     h, w = markers.shape
@@ -70,7 +70,7 @@ def _reward(kind, markers, init, agent, total_before, first, steps, target, n_ma
     return score / (w - 1)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _step(kind, max_return, actions, active, walls, markers, agents, init, total, first, steps, last, target,
           n_marked, rewards, terminated):
     for i in range(actions.shape[0]):

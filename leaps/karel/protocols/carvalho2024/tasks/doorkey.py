@@ -49,7 +49,7 @@ def init_state(params, istate):
     istate[0] = 1  # door locked
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     if istate[0] == 1:
         if total > 2:

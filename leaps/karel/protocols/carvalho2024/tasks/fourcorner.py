@@ -26,7 +26,7 @@ def init_state(params, istate):
     istate[0] = 0  # corners marked at the previous check
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     h, w = walls.shape
     k = 0

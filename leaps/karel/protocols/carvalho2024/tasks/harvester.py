@@ -28,7 +28,7 @@ def init_state(params, istate):
     istate[0] = params[0]  # marker total at the previous check
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     """Shared with CleanHouse: collect all markers, never put one."""
     rew = (istate[0] - total) / params[0]

@@ -71,7 +71,7 @@ def init_state(params, istate):
     pass
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     if r == params[0] and c == params[1]:
         return True, 1.0

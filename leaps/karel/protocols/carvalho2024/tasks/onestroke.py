@@ -33,7 +33,7 @@ def init_state(params, istate):
     istate[2] = 0  # cells changed
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     rew = 0.0
     if r != istate[0] or c != istate[1]:
@@ -45,7 +45,7 @@ def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     return istate[2] == params[2], rew
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def settled(walls, r, c):
     """Whether the return is final: the agent is walled in on all four sides
     (the cells it left are walls for good, the border too), so it never moves

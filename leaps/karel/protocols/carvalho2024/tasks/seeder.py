@@ -29,7 +29,7 @@ def init_state(params, istate):
     istate[0] = 0  # marker total at the previous check
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     rew = (total - istate[0]) / params[0]
     term = False

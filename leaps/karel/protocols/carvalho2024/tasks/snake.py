@@ -63,7 +63,7 @@ def init_state(params, istate):
     istate[BODY + 1] = params[1]
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     term = False
     rew = 0.0

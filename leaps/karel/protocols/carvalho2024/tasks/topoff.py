@@ -39,7 +39,7 @@ def init_state(params, istate):
     istate[0] = 0  # cells topped off at the previous check
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def reward(walls, markers, r, c, d, total, n_over1, params, istate, food):
     n = params[0]
     k = 0

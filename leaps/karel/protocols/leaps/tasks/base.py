@@ -27,6 +27,33 @@ RENAMED_BUDGET = (
 )
 
 
+@nb.njit(cache=True, nogil=True, _nrt=False)
+def _replay_one(walls: np.ndarray, markers: np.ndarray, agent: np.ndarray, actions: np.ndarray, length: int,
+                target_row: int, target_col: int) -> tuple[int, int]:
+    """One run's replay on its own copy of the world: (marker total before
+    its last action, index of its first arrival on the target or -1).
+    Compiled without reference counting, as the interpreter's inner loop."""
+    total = 0
+    for r in range(markers.shape[0]):
+        for c in range(markers.shape[1]):
+            if markers[r, c] > 0:
+                total += 1
+    first = -1
+    before_last = total
+    for t in range(length):
+        before_last = total
+        act = actions[t]
+        outcome = tr.act(walls, markers, agent, act, False)
+        if outcome == tr.OK:
+            if act == tr.PICK_MARKER:
+                total -= 1
+            elif act == tr.PUT_MARKER:
+                total += 1
+        if first < 0 and agent[0] == target_row and agent[1] == target_col:
+            first = t
+    return before_last, first
+
+
 @nb.njit(cache=True, parallel=True)
 def _replay_stats(
     walls: np.ndarray, markers: np.ndarray, agents: np.ndarray, run_world: np.ndarray, actions: np.ndarray,
@@ -34,28 +61,8 @@ def _replay_stats(
 ) -> None:
     for i in nb.prange(actions.shape[0]):
         w = run_world[i]
-        m = markers[w].copy()
-        a = agents[w].copy()
-        total = 0
-        for r in range(m.shape[0]):
-            for c in range(m.shape[1]):
-                if m[r, c] > 0:
-                    total += 1
-        first = -1
-        before_last = total
-        for t in range(lengths[i]):
-            before_last = total
-            act = actions[i, t]
-            outcome = tr.act(walls[w], m, a, act, False)
-            if outcome == tr.OK:
-                if act == tr.PICK_MARKER:
-                    total -= 1
-                elif act == tr.PUT_MARKER:
-                    total += 1
-            if first < 0 and a[0] == targets[w, 0] and a[1] == targets[w, 1]:
-                first = t
-        total_before_last[i] = before_last
-        first_visit[i] = first
+        total_before_last[i], first_visit[i] = _replay_one(
+            walls[w], markers[w].copy(), agents[w].copy(), actions[i], lengths[i], targets[w, 0], targets[w, 1])
 
 
 @dataclass
