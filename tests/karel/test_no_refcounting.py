@@ -9,22 +9,14 @@ call on every step are inlined into them, so these must stay so."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from leaps.karel import interpreter, transitions
 from leaps.karel.protocols.carvalho2024 import engine
 from leaps.karel.protocols.carvalho2024 import vector as c24_vector
-from leaps.karel.protocols.carvalho2024.tasks import (
-    doorkey,
-    fourcorner,
-    harvester,
-    maze,
-    onestroke,
-    seeder,
-    snake,
-    stairclimber,
-    topoff,
-)
+from leaps.karel.protocols.carvalho2024.registry import TASKS
 from leaps.karel.protocols.leaps import vector as leaps_vector
 from leaps.karel.protocols.leaps.tasks import base as leaps_tasks
 from leaps.karel.vector import observations
@@ -41,8 +33,9 @@ KERNELS = {
 PER_STEP_HELPERS = {
     "transitions": [transitions.is_clear, transitions.perceive, transitions.act],
     "engine": [engine._reward, engine._perceive, engine._clear, engine._settled],
-    "task rewards": [t.reward for t in (doorkey, fourcorner, harvester, maze, onestroke, seeder, snake, stairclimber,
-                                        topoff)] + [onestroke.settled],
+    # every carvalho2024 task module's per-action functions, read from the registry (a new task is checked too)
+    "task rewards": [getattr(module, name) for module in {sys.modules[t.generate.__module__] for t in TASKS.values()}
+                     for name in ("reward", "settled") if hasattr(module, name)],
     "vector": [leaps_vector._reward, c24_vector._act, c24_vector._draw_snake, observations._write_grid,
                observations._write_abstract],
 }
