@@ -297,6 +297,12 @@ class CompiledPrograms:
     def __len__(self) -> int:
         return len(self.valid)
 
+    @property
+    def repeat_stack_size(self) -> int:
+        """REPEAT counters an executor must hold for any of these programs
+        (>= 1): a program's rows bound its nesting."""
+        return int(np.diff(self.starts).max(initial=1))
+
     def disassemble(self, p: int) -> str:
         lines = []
         for pc in range(self.starts[p], self.starts[p + 1]):

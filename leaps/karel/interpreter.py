@@ -114,10 +114,8 @@ def _run_batch(
     code: np.ndarray, starts: np.ndarray, valid: np.ndarray, run_program: np.ndarray, run_world: np.ndarray,
     walls: np.ndarray, markers_out: np.ndarray, agents_out: np.ndarray, strict: bool, budget: int,
     actions: np.ndarray, trace: bool, lengths: np.ndarray, status: np.ndarray, outcome: np.ndarray,
-    branches: np.ndarray, record_branches: bool,
+    branches: np.ndarray, record_branches: bool, stack_size: int,
 ) -> None:
-    # a program's rows bound its REPEAT nesting
-    stack_size = max(1, np.max(starts[1:] - starts[:-1])) if starts.shape[0] > 1 else 1
     for i in nb.prange(run_program.shape[0]):
         p = run_program[i]
         if not valid[p]:
@@ -243,6 +241,7 @@ def run_pairs(
         _run_batch(
             compiled.code, compiled.starts, compiled.valid, run_program, run_world, batch.walls, markers, agents,
             mode == Mode.STRICT, budget, actions, trace, lengths, status, outcome, branches, record_branches,
+            compiled.repeat_stack_size,
         )
     return {
         "markers": markers,

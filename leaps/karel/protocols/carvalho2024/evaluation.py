@@ -110,12 +110,11 @@ def run(programs: ProgramsLike, worlds: WorldSet, settle: bool = False) -> Episo
     valid, offsets = compiled.valid, compiled.starts[:-1]
     h, w = worlds.walls.shape[1:]
     zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, int(compiled.n_conditions.max(initial=0)))
-    stack_size = int(np.diff(compiled.starts).max(initial=1))  # rows per program bound the REPEAT nesting
     pairs = len(offsets) * len(worlds)
     n_chunks = max(1, min(pairs, 8 * _threads()))
     returns, calls, reasons, actions = engine.run_batch(
         compiled.code, offsets, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents, worlds.params,
-        worlds.food, zob_agent, zob_marks, node_keys, stack_size, n_chunks, settle,
+        worlds.food, zob_agent, zob_marks, node_keys, compiled.repeat_stack_size, n_chunks, settle,
     )
     returns[~valid] = INVALID_RETURN
     mean = returns.mean(axis=1) if len(worlds) else np.zeros(len(offsets))
@@ -135,10 +134,9 @@ def run_until(programs: ProgramsLike, worlds: WorldSet, threshold: float | None,
     valid, offsets = compiled.valid, compiled.starts[:-1]
     h, w = worlds.walls.shape[1:]
     zob_agent, zob_marks, node_keys = engine.zobrist_keys(h, w, int(compiled.n_conditions.max(initial=0)))
-    stack_size = int(np.diff(compiled.starts).max(initial=1))
     returns, calls, reasons, actions, done = run_compiled(
         compiled.code, offsets, valid, worlds.task.task_id, worlds.walls, worlds.markers, worlds.agents,
-        worlds.params, worlds.food, zob_agent, zob_marks, node_keys, stack_size,
+        worlds.params, worlds.food, zob_agent, zob_marks, node_keys, compiled.repeat_stack_size,
         -np.inf if threshold is None else float(threshold), threshold is None, float(max_return), _threads(), settle,
     )
     returns, valid = returns[:done], valid[:done]
