@@ -37,6 +37,12 @@ def test_tiny_training_writes_results_that_the_report_labels(tmp_path):
     assert "ppo (grid)" in table and "ppo (grid): test" in table
 
 
+def _rate_matches(rate: float, steps: int, wall_rounded: float) -> bool:
+    """results.json rounds the wall time to 1 ms and the rate to 0.1 step/s: a short run's rate is only known within
+    the range those roundings leave."""
+    return steps / (wall_rounded + 5e-4) - 0.05 <= rate <= steps / (wall_rounded - 5e-4) + 0.05
+
+
 def test_same_seed_same_result_and_resume(tmp_path):
     args = ["protocol=carvalho2024", "task=harvester", "obs=abstract", "obs.last_action=true", "seed=1"]
     first = train(tmp_path / "a", *args, "total_steps=512")
@@ -50,7 +56,7 @@ def test_same_seed_same_result_and_resume(tmp_path):
     assert "resuming at 512" in text
     resumed = json.loads((tmp_path / "a" / "results.json").read_text())
     assert resumed["evaluations"] == 1024 and resumed["wall_time_s"] > first["wall_time_s"]
-    assert resumed["steps_per_s"] == pytest.approx(1024 / resumed["wall_time_s"], rel=1e-3)
+    assert _rate_matches(resumed["steps_per_s"], 1024, resumed["wall_time_s"])
     # resumed once more after it had finished: no training, the same run's rate (not 0 steps/s)
     code, text = run_entry(RL, [*TINY, f"hydra.run.dir={tmp_path / 'a'}", *args, "total_steps=1024", "resume=true"])
     assert code in (0, None), text
