@@ -23,6 +23,10 @@ class TrainingError(RuntimeError):
     """A problem the user can fix (bad config, missing data or checkpoint)."""
 
 
+EXPORT_CHECKPOINTS = ("best", "last")
+"""What ``export_checkpoint`` may name: the best checkpoint by ``callbacks.checkpoint.monitor``, or the final
+weights."""
+
 INTERRUPTED_CKPT = "interrupted"
 """``<run>/checkpoints/interrupted.ckpt``: written when a run is stopped by
 Ctrl-C (SIGINT) or SIGTERM, so that ``ckpt_path=`` resumes where it stopped."""
@@ -69,6 +73,9 @@ def _check_config(cfg: DictConfig) -> ModuleConfig:
         raise TrainingError(f"numba_threads must be >= 1 or null, got {threads}")
     if cfg.num_workers < 0:
         raise TrainingError(f"num_workers must be >= 0, got {cfg.num_workers}")
+    if cfg.get("export_checkpoint") not in EXPORT_CHECKPOINTS:
+        raise TrainingError(f"export_checkpoint must be one of {', '.join(EXPORT_CHECKPOINTS)}, "
+                            f"got {cfg.get('export_checkpoint')!r}")
     try:
         check_logger(cfg.logger)
     except ValueError as err:
@@ -204,14 +211,32 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     except SIGTERMException:  # Lightning stops at a step boundary; InterruptCheckpoint has saved the state
         raise SystemExit(f"interrupted by SIGTERM: resume with ckpt_path={callbacks[1].ckpt_path}") from None
     if cfg.export and trainer.is_global_zero:
-        best = callbacks[0].best_model_path
-        if best:
-            from leaps.models.checkpoint import load_module
+        module = _export(cfg, trainer, module, callbacks[0].best_model_path, out_dir)
+    return module
 
-            module = load_module(best)
-        extra = {"epochs": trainer.current_epoch, "steps": trainer.global_step}
-        if module.cfg.rl_phases:
-            extra.update({"rl_phases": module.rl_schedule.phases, "rl_steps": module.rl_schedule.steps})
-        export_model(module, out_dir / "export", extra)
-        print(f"exported {out_dir / 'export'} (load with model={out_dir / 'export'})")
+
+def _export(cfg: DictConfig, trainer: pl.Trainer, module: LeapsModule, best_path: str, out_dir: Path) -> LeapsModule:
+    """Write ``<run>/export`` from the checkpoint ``export_checkpoint`` names, with the epochs, steps and (R
+    variants) RL phases *that checkpoint* had: the best one by a supervised metric can predate every RL phase."""
+    schedule = module.rl_schedule.state_dict() if module.cfg.rl_phases else None
+    run_phases = schedule["phases"] if schedule else 0
+    extra = {"checkpoint": "last", "epochs": trainer.current_epoch, "steps": trainer.global_step}
+    if cfg.export_checkpoint == "best" and best_path:
+        from leaps.models.checkpoint import load_module
+
+        ckpt = torch.load(best_path, map_location="cpu", weights_only=True)
+        module = load_module(best_path)
+        # a checkpoint written during epoch k (0-based) holds k + 1 epochs of training
+        extra = {"checkpoint": f"best by {cfg.callbacks.checkpoint.monitor}", "epochs": int(ckpt["epoch"]) + 1,
+                 "steps": int(ckpt["global_step"])}
+        schedule = ckpt.get("rl_schedule", schedule)
+    if schedule is not None:
+        extra.update({"rl_phases": int(schedule["phases"]), "rl_steps": int(schedule["steps"])})
+    export_model(module, out_dir / "export", extra)
+    print(f"exported {out_dir / 'export'} ({extra['checkpoint']}: {extra['epochs']} epochs, {extra['steps']} steps; "
+          f"load with model={out_dir / 'export'})")
+    if schedule is not None and extra["rl_phases"] < run_phases:
+        last = out_dir / "checkpoints" / "last.ckpt"
+        print(f"note: the exported checkpoint has {extra['rl_phases']} of the run's {run_phases} RL phases; "
+              f"export_checkpoint=last exports the final weights (or use model={last})")
     return module

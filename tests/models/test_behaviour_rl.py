@@ -11,7 +11,7 @@ import torch
 
 from leaps.data import KarelDataModule
 from leaps.karel import dsl
-from leaps.models import LeapsModule
+from leaps.models import LeapsModule, load_module
 from leaps.models.behaviour_rl import BehaviourRLConfig, RLSchedule, phase_rewards, reinforce_terms
 from leaps.models.module import execute_on_demos
 from tests.models.conftest import SMALL
@@ -155,6 +155,30 @@ def test_ddp_on_two_cpu_processes_with_rl_phases(tmp_path):
     assert load_model(run / "export").latent_dim == 16
 
 
+def test_export_records_its_checkpoint_and_says_when_it_predates_the_rl_phases(tmp_path):
+    """A tiny model's greedy accuracy stays 0, so the best checkpoint by it is epoch 0's, before the first phase."""
+    import json
+
+    best = ["callbacks.checkpoint.monitor=val/greedy_program_accuracy", "callbacks.checkpoint.mode=max"]
+    proc = train(tmp_path, "model=leapspr", "model.rl.start_accuracy=0", "trainer.max_epochs=2", *best,
+                 f"hydra.run.dir={tmp_path / 'best'}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    exported = json.loads((tmp_path / "best" / "export" / "config.json").read_text())
+    assert {k: exported[k] for k in ("checkpoint", "epochs", "steps", "rl_phases", "rl_steps")} == {
+        "checkpoint": "best by val/greedy_program_accuracy", "epochs": 1, "steps": 3, "rl_phases": 0, "rl_steps": 0}
+    assert "note: the exported checkpoint has 0 of the run's 1 RL phases; export_checkpoint=last" in proc.stdout
+    proc = train(tmp_path, "model=leapspr", "model.rl.start_accuracy=0", "trainer.max_epochs=2", *best,
+                 "export_checkpoint=last", f"hydra.run.dir={tmp_path / 'last'}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    exported = json.loads((tmp_path / "last" / "export" / "config.json").read_text())
+    assert {k: exported[k] for k in ("checkpoint", "epochs", "steps", "rl_phases", "rl_steps")} == {
+        "checkpoint": "last", "epochs": 2, "steps": 6, "rl_phases": 1, "rl_steps": 3}
+    assert "note:" not in proc.stdout
+    final = torch.load(tmp_path / "last" / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert torch.equal(load_module(tmp_path / "last" / "export").state_dict()["vae.to_logits.weight"],
+                       final["vae.to_logits.weight"])
+
+
 @pytest.mark.parametrize(("override", "message"), [
     ("model.rl.start_accuracy=1.5", "model.rl.start_accuracy must be in 0..1, got 1.5"),
     ("model.rl.every_epochs=-1", "model.rl.every_epochs must be an integer >= 1, got -1"),
@@ -162,6 +186,7 @@ def test_ddp_on_two_cpu_processes_with_rl_phases(tmp_path):
     ("model.rl.lr=0", "model.rl.lr must be > 0, got 0"),
     ("model.lr_schedule.kind=linear", "model.lr_schedule.kind must be one of constant, step, cosine"),
     ("model.lr_schedule.gamma=1.5", "model.lr_schedule.gamma must be in (0, 1], got 1.5"),
+    ("export_checkpoint=final", "export_checkpoint must be one of best, last, got 'final'"),
 ])
 def test_bad_schedule_settings_fail_up_front(tmp_path, override, message):
     proc = train(tmp_path, "model=leaps", override, f"hydra.run.dir={tmp_path / 'x'}")
