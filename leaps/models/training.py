@@ -73,7 +73,7 @@ def _check_config(cfg: DictConfig) -> ModuleConfig:
         raise TrainingError(f"numba_threads must be >= 1 or null, got {threads}")
     if cfg.num_workers < 0:
         raise TrainingError(f"num_workers must be >= 0, got {cfg.num_workers}")
-    if cfg.get("export_checkpoint") not in EXPORT_CHECKPOINTS:
+    if cfg.get("export_checkpoint", "best") not in EXPORT_CHECKPOINTS:
         raise TrainingError(f"export_checkpoint must be one of {', '.join(EXPORT_CHECKPOINTS)}, "
                             f"got {cfg.get('export_checkpoint')!r}")
     try:
@@ -216,27 +216,30 @@ def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
 
 
 def _export(cfg: DictConfig, trainer: pl.Trainer, module: LeapsModule, best_path: str, out_dir: Path) -> LeapsModule:
-    """Write ``<run>/export`` from the checkpoint ``export_checkpoint`` names, with the epochs, steps and (R
-    variants) RL phases *that checkpoint* had: the best one by a supervised metric can predate every RL phase."""
+    """Write ``<run>/export`` from the checkpoint ``export_checkpoint`` names. ``config.json`` keeps the run's
+    epochs, steps (and RL phases) and adds ``exported``: which checkpoint, and the epochs, steps and RL phases *it*
+    had, since the best one by a supervised metric can predate every RL phase."""
+    run = {"epochs": trainer.current_epoch, "steps": trainer.global_step}
     schedule = module.rl_schedule.state_dict() if module.cfg.rl_phases else None
-    run_phases = schedule["phases"] if schedule else 0
-    extra = {"checkpoint": "last", "epochs": trainer.current_epoch, "steps": trainer.global_step}
-    if cfg.export_checkpoint == "best" and best_path:
+    if schedule is not None:
+        run.update({"rl_phases": int(schedule["phases"]), "rl_steps": int(schedule["steps"])})
+    exported = {"checkpoint": "last", **run}
+    if cfg.get("export_checkpoint", "best") == "best" and best_path:
         from leaps.models.checkpoint import load_module
 
         ckpt = torch.load(best_path, map_location="cpu", weights_only=True)
         module = load_module(best_path)
         # a checkpoint written during epoch k (0-based) holds k + 1 epochs of training
-        extra = {"checkpoint": f"best by {cfg.callbacks.checkpoint.monitor}", "epochs": int(ckpt["epoch"]) + 1,
-                 "steps": int(ckpt["global_step"])}
-        schedule = ckpt.get("rl_schedule", schedule)
-    if schedule is not None:
-        extra.update({"rl_phases": int(schedule["phases"]), "rl_steps": int(schedule["steps"])})
-    export_model(module, out_dir / "export", extra)
-    print(f"exported {out_dir / 'export'} ({extra['checkpoint']}: {extra['epochs']} epochs, {extra['steps']} steps; "
-          f"load with model={out_dir / 'export'})")
-    if schedule is not None and extra["rl_phases"] < run_phases:
+        exported = {"checkpoint": f"best by {cfg.callbacks.checkpoint.monitor}", "epochs": int(ckpt["epoch"]) + 1,
+                    "steps": int(ckpt["global_step"])}
+        best_schedule = ckpt.get("rl_schedule")
+        if schedule is not None and best_schedule is not None:
+            exported.update({"rl_phases": int(best_schedule["phases"]), "rl_steps": int(best_schedule["steps"])})
+    export_model(module, out_dir / "export", {**run, "exported": exported})
+    print(f"exported {out_dir / 'export'} ({exported['checkpoint']}: {exported['epochs']} epochs, "
+          f"{exported['steps']} steps; load with model={out_dir / 'export'})")
+    if exported.get("rl_phases", 0) < run.get("rl_phases", 0):
         last = out_dir / "checkpoints" / "last.ckpt"
-        print(f"note: the exported checkpoint has {extra['rl_phases']} of the run's {run_phases} RL phases; "
+        print(f"note: the exported checkpoint has {exported['rl_phases']} of the run's {run['rl_phases']} RL phases; "
               f"export_checkpoint=last exports the final weights (or use model={last})")
     return module

@@ -163,16 +163,18 @@ def test_export_records_its_checkpoint_and_says_when_it_predates_the_rl_phases(t
     proc = train(tmp_path, "model=leapspr", "model.rl.start_accuracy=0", "trainer.max_epochs=2", *best,
                  f"hydra.run.dir={tmp_path / 'best'}")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    exported = json.loads((tmp_path / "best" / "export" / "config.json").read_text())
-    assert {k: exported[k] for k in ("checkpoint", "epochs", "steps", "rl_phases", "rl_steps")} == {
+    config = json.loads((tmp_path / "best" / "export" / "config.json").read_text())
+    # the run's counts, as before; what the exported weights had, beside them
+    assert {k: config[k] for k in ("epochs", "steps", "rl_phases", "rl_steps")} == {
+        "epochs": 2, "steps": 6, "rl_phases": 1, "rl_steps": 3}
+    assert config["exported"] == {
         "checkpoint": "best by val/greedy_program_accuracy", "epochs": 1, "steps": 3, "rl_phases": 0, "rl_steps": 0}
     assert "note: the exported checkpoint has 0 of the run's 1 RL phases; export_checkpoint=last" in proc.stdout
     proc = train(tmp_path, "model=leapspr", "model.rl.start_accuracy=0", "trainer.max_epochs=2", *best,
                  "export_checkpoint=last", f"hydra.run.dir={tmp_path / 'last'}")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    exported = json.loads((tmp_path / "last" / "export" / "config.json").read_text())
-    assert {k: exported[k] for k in ("checkpoint", "epochs", "steps", "rl_phases", "rl_steps")} == {
-        "checkpoint": "last", "epochs": 2, "steps": 6, "rl_phases": 1, "rl_steps": 3}
+    config = json.loads((tmp_path / "last" / "export" / "config.json").read_text())
+    assert config["exported"] == {"checkpoint": "last", "epochs": 2, "steps": 6, "rl_phases": 1, "rl_steps": 3}
     assert "note:" not in proc.stdout
     final = torch.load(tmp_path / "last" / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
     assert torch.equal(load_module(tmp_path / "last" / "export").state_dict()["vae.to_logits.weight"],
