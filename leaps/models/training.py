@@ -13,10 +13,10 @@ from pytorch_lightning.utilities.exceptions import MisconfigurationException, SI
 
 from leaps.data import DatasetError, build_datamodule
 from leaps.karel import dsl
-from leaps.karel.parallel import set_numba_threads
 from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
+from leaps.threads import set_threads
 
 
 class TrainingError(RuntimeError):
@@ -173,9 +173,7 @@ def _refuse_silent_resume(cfg: DictConfig, out_dir: Path) -> None:
 
 def train(cfg: DictConfig, out_dir: Path) -> LeapsModule:
     module_config = _check_config(cfg)
-    if cfg.get("torch_threads") is not None:
-        torch.set_num_threads(int(cfg.torch_threads))
-    set_numba_threads(cfg.get("numba_threads"))
+    set_threads(cfg.get("torch_threads"), cfg.get("numba_threads"))
     _refuse_silent_resume(cfg, out_dir)
     pl.seed_everything(int(cfg.seed), workers=True)
     module = LeapsModule(module_config)

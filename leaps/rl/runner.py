@@ -25,6 +25,7 @@ from leaps.rl.agents import check_agent, load_agent, make_agent
 from leaps.rl.evaluation import evaluate_policy
 from leaps.rl.run_log import TrainingLog, make_log
 from leaps.rl.sb3_env import SB3KarelVecEnv
+from leaps.threads import set_threads
 
 CHECKPOINT_DIR = "checkpoint"
 GRID_KEYS = ("height", "width")
@@ -151,12 +152,7 @@ def _callback(checkpoints: Checkpoints, every: int, log: TrainingLog, venv: SB3K
 def train(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Train (or resume), evaluate and write results.json; returns its contents."""
     check_config(cfg)
-    if cfg.get("torch_threads") is not None:
-        torch.set_num_threads(int(cfg.torch_threads))
-    if cfg.get("numba_threads") is not None:
-        import numba
-
-        numba.set_num_threads(min(int(cfg.numba_threads), numba.config.NUMBA_NUM_THREADS))
+    set_threads(cfg.get("torch_threads"), cfg.get("numba_threads"))
     protocol, task, obs = str(cfg.protocol.name), str(cfg.task.name), str(cfg.obs.name)
     last_action = bool(cfg.obs.get("last_action", False))
     seed, total = int(cfg.seed), int(cfg.total_steps)

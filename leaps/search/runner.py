@@ -16,16 +16,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from leaps.atomic_files import write_json_atomic, write_text_atomic
 from leaps.karel import dsl
-from leaps.karel.parallel import set_numba_threads
 from leaps.karel.protocols.base import Evaluator
 from leaps.karel.rendering import save_rollout
-from leaps.search.checks import check_search_config, integer
+from leaps.search.checks import check_search_config
 from leaps.search.evaluators import generalisation, protocol_of, search_evaluator, test_return
 from leaps.search.loop import check_fit, search
 from leaps.search.methods import METHODS, SearchMethod
 from leaps.search.results import IterationReport, SearchResult
 from leaps.search.run_logger import make_logger
 from leaps.search.spaces import SPACES, SearchSpace
+from leaps.threads import set_threads
 
 STATE_FILE = "search_state.json"
 DEFAULT_ITERATIONS = 1000
@@ -87,17 +87,6 @@ def default_eval_budget(cfg: DictConfig) -> int:
     return iterations * (int(cfg.task.cem.population_size) + 1)
 
 
-def set_torch_threads(threads: int | None) -> None:
-    """A latent space decodes on the CPU one token at a time: small ops, where
-    torch's OpenMP threads mostly spin-wait (1 thread measured 2-20x faster
-    than 2 on a busy 2-core machine)."""
-    if threads is None:
-        return
-    import torch
-
-    torch.set_num_threads(integer(threads, "torch_threads", 1))
-
-
 def make_method(cfg: DictConfig) -> SearchMethod:
     settings = OmegaConf.to_container(cfg.searcher, resolve=True)
     assert isinstance(settings, dict)
@@ -122,7 +111,7 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
         check_search_config(cfg)
         evaluator = search_evaluator(cfg)
         method = make_method(cfg)
-        set_torch_threads(cfg.get("torch_threads"))
+        set_threads(cfg.get("torch_threads"), cfg.get("numba_threads"))
         space = make_space(cfg, method)
         eval_budget = int(cfg.eval_budget) if cfg.get("eval_budget") is not None else default_eval_budget(cfg)
         method.check_budget(eval_budget)
@@ -148,7 +137,6 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
 
         saver = StateSaver(out_dir / STATE_FILE, int(cfg.get("save_interval", 10)),
                            float(cfg.get("save_seconds", 60)))
-        set_numba_threads(cfg.get("numba_threads"))
         try:
             state = saver.load() if cfg.get("resume", False) else None
             if state is not None:
