@@ -12,13 +12,19 @@ from __future__ import annotations
 from leaps.karel.parallel import set_numba_threads
 
 
+def check_threads(torch_threads: object, numba_threads: object) -> None:
+    """Raise ValueError naming the first count that is neither None nor an integer >= 1."""
+    for key, value in (("torch_threads", torch_threads), ("numba_threads", numba_threads)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{key} must be >= 1 or null, got {value!r}")
+
+
 def set_threads(torch_threads: int | None, numba_threads: int | None) -> None:
     """numba's threads, then torch's (None keeps a library's default); bad values raise ValueError."""
+    check_threads(torch_threads, numba_threads)
     set_numba_threads(numba_threads)
     if torch_threads is None:
         return
-    if isinstance(torch_threads, bool) or not isinstance(torch_threads, int) or torch_threads < 1:
-        raise ValueError(f"torch_threads must be >= 1 or null, got {torch_threads!r}")
     import torch  # here: program-space searches never import it
 
     torch.set_num_threads(torch_threads)

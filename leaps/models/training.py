@@ -16,7 +16,7 @@ from leaps.karel import dsl
 from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
-from leaps.threads import set_threads
+from leaps.threads import check_threads, set_threads
 
 
 class TrainingError(RuntimeError):
@@ -65,12 +65,10 @@ def _check_config(cfg: DictConfig) -> ModuleConfig:
             raise TrainingError(f"{key} must be an integer, got {cfg.get(key)!r}")
     if cfg.batch_size < 1:
         raise TrainingError(f"batch_size must be >= 1, got {cfg.batch_size}")
-    threads = cfg.get("torch_threads")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise TrainingError(f"torch_threads must be >= 1 or null, got {threads}")
-    threads = cfg.get("numba_threads")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise TrainingError(f"numba_threads must be >= 1 or null, got {threads}")
+    try:
+        check_threads(cfg.get("torch_threads"), cfg.get("numba_threads"))
+    except ValueError as err:
+        raise TrainingError(str(err)) from None
     if cfg.num_workers < 0:
         raise TrainingError(f"num_workers must be >= 0, got {cfg.num_workers}")
     if cfg.get("export_checkpoint", "best") not in EXPORT_CHECKPOINTS:

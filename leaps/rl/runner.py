@@ -25,7 +25,7 @@ from leaps.rl.agents import check_agent, load_agent, make_agent
 from leaps.rl.evaluation import evaluate_policy
 from leaps.rl.run_log import TrainingLog, make_log
 from leaps.rl.sb3_env import SB3KarelVecEnv
-from leaps.threads import set_threads
+from leaps.threads import check_threads, set_threads
 
 CHECKPOINT_DIR = "checkpoint"
 GRID_KEYS = ("height", "width")
@@ -48,6 +48,7 @@ def check_config(cfg: DictConfig) -> None:
         check_agent(str(cfg.agent.name))
         check_observation(str(cfg.obs.name))
         protocol = protocols.get(str(cfg.protocol.name))
+        check_threads(cfg.get("torch_threads"), cfg.get("numba_threads"))
     except ValueError as err:
         raise TrainingError(str(err)) from None
     task = str(cfg.task.name)

@@ -72,6 +72,7 @@ def test_same_seed_same_result_and_resume(tmp_path):
     (["agent.batch_size=100000"], "exceeds a rollout"),
     (["protocol=carvalho2024", "task.height=20"], "fixed worlds"),
     (["task=snake"], "has no task 'snake'"),
+    (["torch_threads=0"], "torch_threads must be >= 1 or null, got 0"),
 ])
 def test_bad_input_ends_in_one_line(tmp_path, args, fragment):
     code, text = run_entry(RL, ["logger=none", f"hydra.run.dir={tmp_path}", *args])
