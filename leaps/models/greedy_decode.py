@@ -75,7 +75,8 @@ def greedy_decode(vae, z: torch.Tensor) -> torch.Tensor:
     out = np.full((n, cfg.max_tokens), dsl.PAD_ID, dtype=np.int64)
     if n == 0:
         return torch.from_numpy(out)
-    with torch.no_grad():
+    # fp32 whatever the caller's autocast (trainer.precision=bf16-mixed validates through here): numpy takes no bf16
+    with torch.no_grad(), torch.autocast("cpu", enabled=False):
         z = z.float()
         gru = vae.decoder
         w_ih, w_hh, b_ih, b_hh = gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0

@@ -253,7 +253,7 @@ class LeapsModule(pl.LightningModule):
         out["greedy_program_accuracy"] = correct.float().mean()
         self._gate += torch.tensor([float(correct.sum()), float(len(ids))])
         _, exact, _ = execute_on_demos(greedy.cpu().numpy(), batch)
-        out["execution_accuracy"] = torch.as_tensor(exact.mean(), dtype=torch.float32)
+        out["execution_accuracy"] = torch.as_tensor(exact.mean(), dtype=torch.float32, device=mu.device)  # NCCL syncs only GPU tensors
         self.log_dict({f"val/{k}": v for k, v in out.items()}, batch_size=len(ids), prog_bar=False, sync_dist=True)
         self.log("val_loss", out["loss"], prog_bar=True, batch_size=len(ids), sync_dist=True)
 

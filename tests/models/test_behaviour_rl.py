@@ -228,3 +228,14 @@ def test_last_checkpoint_holds_the_final_epoch_even_when_it_did_not_improve(tmp_
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert torch.load(run / "checkpoints" / "best.ckpt", weights_only=True)["global_step"] == 3
     assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 9
+
+
+def test_bf16_mixed_precision_trains_validates_and_runs_a_phase(tmp_path):
+    """trainer.precision=bf16-mixed: validation's compiled greedy decode must leave the caller's autocast (numpy
+    takes no bf16; this failed before), and an RL phase runs under it."""
+    run = tmp_path / "bf16"
+    proc = train(tmp_path, "model=leapspr", "model.rl.start_accuracy=0", "trainer.max_epochs=2",
+                 "trainer.precision=bf16-mixed", f"hydra.run.dir={run}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "RL phase 1: 3 steps" in proc.stdout
+    assert (run / "export" / "model.safetensors").exists()
