@@ -67,9 +67,10 @@ class DemoBatchCollator:
 
     Keys: programs (B, 45) long padded with PAD_ID, program_lengths (B,),
     program_mask (B, 45) bool, init_states (B, D, 16, H, W) float, actions
-    (B, D, T) long padded with NO_ACTION (T = longest demo in the batch),
-    action_lengths (B, D), states (B, D, T, 16, H, W) bool (state before each
-    action), walls (B, D, H, W) bool, markers (B, D, H, W) long, agents (B, D, 3) long.
+    (B, D, T) long padded with NO_ACTION (T = longest demo in the batch + 1),
+    action_lengths (B, D), states (B, D, T, 16, H, W) bool (the state before
+    each action, and at a demo's length the state after its last), walls
+    (B, D, H, W) bool, markers (B, D, H, W) long, agents (B, D, 3) long.
     """
 
     def __init__(self, data: ProgramDataset, with_states: bool = True):
@@ -81,8 +82,11 @@ class DemoBatchCollator:
         d = self.data
         b, n_demo, h, w = d.walls[idx].shape
         lengths = d.action_lengths[idx].astype(np.int64)
-        steps = max(int(lengths.max(initial=0)), 1)
-        actions = d.actions[idx][:, :, :steps].astype(np.int64)
+        # one step past the longest demo: the L loss may ask for its end (NO_ACTION, in the state after its last action)
+        steps = int(lengths.max(initial=0)) + 1
+        actions = np.full((b, n_demo, steps), dsl.NO_ACTION, dtype=np.int64)
+        stored = min(steps, d.actions.shape[2])
+        actions[:, :, :stored] = d.actions[idx][:, :, :stored]
         flat = (b * n_demo, h, w)
         walls = d.walls[idx].reshape(flat)
         markers = d.markers[idx].reshape(flat)

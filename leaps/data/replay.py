@@ -15,17 +15,19 @@ def _replay(walls, markers, agents, actions, lengths, out):
     for i in nb.prange(actions.shape[0]):
         m = markers[i].astype(np.int8)
         a = agents[i].astype(np.int64)
-        for t in range(min(lengths[i], out.shape[1])):
+        for t in range(min(lengths[i] + 1, out.shape[1])):
             tr.write_state(walls[i], m, a, out[i, t])
-            tr.act(walls[i], m, a, actions[i, t], False)
+            if t < lengths[i]:
+                tr.act(walls[i], m, a, actions[i, t], False)
 
 
 def replay_demo_states(
     walls: np.ndarray, markers: np.ndarray, agents: np.ndarray, actions: np.ndarray, lengths: np.ndarray,
     steps: int,
 ) -> np.ndarray:
-    """States before each of the first ``steps`` actions: (R, steps, H, W, 16)
-    bool for R runs given as flat arrays; all False past a run's length."""
+    """States before each of the first ``steps`` actions and, at a run's
+    length, the state after its last action: (R, steps, H, W, 16) bool for R
+    runs given as flat arrays; all False after that."""
     r, h, w = walls.shape
     out = np.zeros((r, steps, h, w, NUM_STATE_CHANNELS), dtype=np.bool_)
     if r and steps:

@@ -92,6 +92,8 @@ class ModuleConfig:
     rl: BehaviourRLConfig = field(default_factory=BehaviourRLConfig)
     policy_initial_state_only: bool = False
     freeze_policy: bool = False
+    policy_arch: str = "leaps"  # POLICY_ARCHS: the original's condition policy, or this repository's first
+    policy_predicts_end: bool = True  # L also asks for NO_ACTION after each demo's last action, as the original
     name: str = "leaps"
 
     @classmethod
@@ -159,7 +161,8 @@ class LeapsModule(pl.LightningModule):
         self.cfg = cfg
         self.save_hyperparameters({"config": cfg.to_dict()})
         self.vae = ProgramVAE(cfg.vae)
-        self.policy = LatentBehaviourPolicy(cfg.vae.latent_dim, cfg.vae.hidden_size, cfg.policy_initial_state_only)
+        self.policy = LatentBehaviourPolicy(cfg.vae.latent_dim, cfg.vae.hidden_size, cfg.policy_initial_state_only,
+                                            cfg.policy_arch)
         if cfg.freeze_policy:
             self.policy.requires_grad_(False)
         self.register_buffer("baseline", torch.zeros(()))
@@ -202,11 +205,16 @@ class LeapsModule(pl.LightningModule):
         return {"behaviour_rl_loss": loss, "behaviour_reward": reward_t.mean()}
 
     def latent_behaviour_loss(self, batch: dict, z: torch.Tensor) -> dict:
-        actions = batch["actions"]
-        logits = self.policy(z, batch["states"], actions, batch["action_lengths"])
-        mask = torch.arange(actions.shape[2], device=actions.device)[None, None, :] < batch["action_lengths"][..., None]
+        actions, lengths = batch["actions"], batch["action_lengths"]
+        # the steps the loss asks for: each demo's actions, and with policy_predicts_end the NO_ACTION after them
+        # (the batch carries one step more than its longest demo, and the state after the last action)
+        targets = lengths + 1 if self.cfg.policy_predicts_end else lengths
+        logits = self.policy(z, batch["states"], actions, targets)
+        steps = torch.arange(actions.shape[2], device=actions.device)[None, None, :]
         ce = F.cross_entropy(logits.permute(0, 3, 1, 2), actions, reduction="none")
-        loss = (ce * mask).sum() / mask.sum().clamp(min=1)
+        target_mask = steps < targets[..., None]
+        loss = (ce * target_mask).sum() / target_mask.sum().clamp(min=1)
+        mask = steps < lengths[..., None]  # the accuracies: the actions alone, whichever targets the loss has
         right = (logits.argmax(dim=3) == actions) | ~mask
         return {
             "latent_behaviour_loss": loss,
@@ -253,7 +261,8 @@ class LeapsModule(pl.LightningModule):
         out["greedy_program_accuracy"] = correct.float().mean()
         self._gate += torch.tensor([float(correct.sum()), float(len(ids))])
         _, exact, _ = execute_on_demos(greedy.cpu().numpy(), batch)
-        out["execution_accuracy"] = torch.as_tensor(exact.mean(), dtype=torch.float32, device=mu.device)  # NCCL syncs only GPU tensors
+        # on the module's device: NCCL (trainer=ddp on GPUs) syncs GPU tensors only
+        out["execution_accuracy"] = torch.as_tensor(exact.mean(), dtype=torch.float32, device=mu.device)
         self.log_dict({f"val/{k}": v for k, v in out.items()}, batch_size=len(ids), prog_bar=False, sync_dist=True)
         self.log("val_loss", out["loss"], prog_bar=True, batch_size=len(ids), sync_dist=True)
 

@@ -1,5 +1,15 @@
 """The latent behaviour policy (loss L): imitates a program's demonstrations
-from its latent, so that the latent space encodes behaviour."""
+from its latent, so that the latent space encodes behaviour.
+
+Two architectures (``model.policy_arch``, names in ``POLICY_ARCHS``):
+
+- ``leaps``: the original's condition policy (clvrai/leaps ``pretrain/models.py``): the GRU's state starts at
+  ``z``, each step sees ``[z, state features, previous action]``, the state goes through two unpadded 3x3
+  convolutions and a linear layer, the action logits come from a two-layer tanh MLP; orthogonal weights,
+  zero biases. The default for training.
+- ``compact``: this repository's first policy (``z`` as input only, padded convolutions pooled to 4x4, a linear
+  head); the shipped models until 2026-11-28 carry it (their ``config.json`` says so).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +19,18 @@ from torch import nn
 from leaps.karel import dsl
 from leaps.karel.world import NUM_STATE_CHANNELS
 
+POLICY_ARCHS = ("leaps", "compact")
+
 
 class StateEncoder(nn.Module):
-    """Small conv net over the (16, H, W) world view."""
+    """Small conv net over the (16, H, W) world view. ``padding=0`` is the original's (8x8 -> 4x4 by the two
+    convolutions; the pooling only matters for other world sizes)."""
 
-    def __init__(self, out_dim: int = 256):
+    def __init__(self, out_dim: int = 256, padding: int = 1):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(NUM_STATE_CHANNELS, 32, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(NUM_STATE_CHANNELS, 32, 3, padding=padding), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=padding), nn.ReLU(),
             nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(32 * 16, out_dim), nn.ReLU(),
         )
 
@@ -31,22 +44,45 @@ class LatentBehaviourPolicy(nn.Module):
     (the LEAPSP/LEAPSPR setting of the reference) it sees only the first
     state."""
 
-    def __init__(self, latent_dim: int = 256, hidden_size: int = 256, initial_state_only: bool = False):
+    def __init__(self, latent_dim: int = 256, hidden_size: int = 256, initial_state_only: bool = False,
+                 arch: str = "leaps"):
         super().__init__()
+        if arch not in POLICY_ARCHS:
+            raise ValueError(f"model.policy_arch must be one of {', '.join(POLICY_ARCHS)}, got {arch!r}")
+        self.arch = arch
         self.initial_state_only = initial_state_only
-        self.state_encoder = StateEncoder(hidden_size)
-        self.action_embedding = nn.Embedding(dsl.NUM_ACTIONS + 2, 32)  # actions, NO_ACTION, start
-        self.start_action = dsl.NUM_ACTIONS + 1
-        self.gru = nn.GRU(hidden_size + 32 + latent_dim, hidden_size, batch_first=True)
-        self.head = nn.Linear(hidden_size, dsl.NUM_ACTIONS + 1)
+        n_out = dsl.NUM_ACTIONS + 1  # the actions and NO_ACTION, the end of a demonstration
+        if arch == "leaps":
+            self.state_encoder = StateEncoder(hidden_size, padding=0)
+            self.action_embedding = nn.Embedding(n_out, n_out)  # the start is NO_ACTION, as the original's
+            self.start_action = dsl.NO_ACTION
+            self.gru = nn.GRU(hidden_size + n_out + latent_dim, hidden_size, batch_first=True)
+            self.initial_hidden = nn.Identity() if latent_dim == hidden_size else nn.Linear(latent_dim, hidden_size)
+            self.head = nn.Sequential(nn.Linear(hidden_size, hidden_size), nn.Tanh(),
+                                      nn.Linear(hidden_size, hidden_size), nn.Tanh(), nn.Linear(hidden_size, n_out))
+            for name, param in self.named_parameters():
+                if "embedding" in name:
+                    continue
+                if param.dim() >= 2:
+                    nn.init.orthogonal_(param)
+                else:
+                    nn.init.zeros_(param)
+        else:
+            self.state_encoder = StateEncoder(hidden_size)
+            self.action_embedding = nn.Embedding(dsl.NUM_ACTIONS + 2, 32)  # actions, NO_ACTION, start
+            self.start_action = dsl.NUM_ACTIONS + 1
+            self.gru = nn.GRU(hidden_size + 32 + latent_dim, hidden_size, batch_first=True)
+            self.initial_hidden = None
+            self.head = nn.Linear(hidden_size, n_out)
 
     def forward(
         self, z: torch.Tensor, states: torch.Tensor, actions: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> torch.Tensor:
         """z (B, Z), states (B, D, T, 16, H, W), actions (B, D, T), lengths
-        (B, D) -> logits (B, D, T, 6). Steps past a demo's length are neither
-        encoded nor run through the GRU (most of a padded batch): only their
-        logits are meaningless."""
+        (B, D) -> logits (B, D, T, 6). Steps past ``lengths`` (the steps to
+        predict: a demo's actions, and its end where the loss asks for it) are
+        neither encoded nor run through the GRU (most of a padded batch): only
+        their logits are meaningless."""
         b, d, t = actions.shape
         if self.initial_state_only:
             states = states[:, :, :1].expand(-1, -1, t, -1, -1, -1)
@@ -63,10 +99,13 @@ class LatentBehaviourPolicy(nn.Module):
         prev = self.action_embedding(prev.reshape(b * d, t))
         zs = z[:, None, None, :].expand(-1, d, t, -1).reshape(b * d, t, -1)
         inputs = torch.cat([feats, prev, zs], dim=2)
+        h0 = None
+        if self.initial_hidden is not None:  # the original starts the GRU at z
+            h0 = self.initial_hidden(z)[:, None, :].expand(-1, d, -1).reshape(1, b * d, -1).contiguous()
         if lengths is None:
-            out, _ = self.gru(inputs)
+            out, _ = self.gru(inputs, h0)
         else:  # the GRU runs only over each demo's own steps (~4 of 20 in a typical batch): same valid outputs
             packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths.reshape(-1).clamp(min=1).cpu(),
                                                        batch_first=True, enforce_sorted=False)
-            out, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=t)
+            out, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed, h0)[0], batch_first=True, total_length=t)
         return self.head(out).reshape(b, d, t, -1)

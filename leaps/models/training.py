@@ -16,6 +16,7 @@ from leaps.karel import dsl
 from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
+from leaps.models.policy import POLICY_ARCHS
 from leaps.threads import check_threads, set_threads
 
 
@@ -48,6 +49,8 @@ def _module_config(cfg: DictConfig) -> ModuleConfig:
     for key, value in config.losses.__dict__.items():
         if not value >= 0:
             raise TrainingError(f"model.losses.{key} must be >= 0, got {value}")
+    if config.policy_arch not in POLICY_ARCHS:
+        raise TrainingError(f"model.policy_arch must be one of {', '.join(POLICY_ARCHS)}, got {config.policy_arch!r}")
     if not config.losses.baseline_momentum < 1:
         raise TrainingError(f"model.losses.baseline_momentum must be < 1, got {config.losses.baseline_momentum}")
     try:
@@ -143,9 +146,12 @@ def _init_weights(module: LeapsModule, source: str) -> None:
     from leaps.models.checkpoint import CheckpointError, load_module
 
     try:
-        state = load_module(source).state_dict()
+        src = load_module(source)
     except (CheckpointError, FileNotFoundError) as err:
         raise TrainingError(f"init_from: {err}") from None
+    state = src.state_dict()
+    if src.cfg.policy_arch != module.cfg.policy_arch:  # some tensors of the two policies match in shape, not in role
+        state = {k: v for k, v in state.items() if not k.startswith("policy.")}
     own = module.state_dict()
     shared = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     if not shared:

@@ -9,7 +9,7 @@ from leaps.data import DatasetError, KarelDataModule, build_datamodule, read_dat
 from leaps.data.demonstrations import coverage, select_covering
 from leaps.data.generate import CONF_DIR, build, generate_dataset, generate_shard
 from leaps.data.original import read_original
-from leaps.karel import dsl
+from leaps.karel import dsl, transitions
 from leaps.karel.interpreter import Mode, Status, execute
 from leaps.karel.world import World
 
@@ -138,13 +138,24 @@ def test_datamodule_batches(dataset_path):
     t = batch["actions"].shape[2]
     assert batch["states"].shape == (b, d, t, 16, 8, 8)
     assert batch["walls"].shape == (b, d, 8, 8) and batch["agents"].shape == (b, d, 3)
-    # the first per-step state is the initial state; padding past the length is empty
+    # the first per-step state is the initial state; at a demo's length the state after its last action (where L
+    # asks for the end), padding after that is empty; one step past the longest demo, NO_ACTION past each
     assert (batch["states"][:, :, 0].float() == batch["init_states"]).all()
     lengths = batch["action_lengths"]
+    assert t == int(lengths.max()) + 1
     for i in range(b):
         for j in range(d):
-            assert not batch["states"][i, j, lengths[i, j]:].any()
-            assert (batch["actions"][i, j, lengths[i, j]:] == dsl.NO_ACTION).all()
+            n = int(lengths[i, j])
+            assert not batch["states"][i, j, n + 1:].any()
+            assert (batch["actions"][i, j, n:] == dsl.NO_ACTION).all()
+            walls = batch["walls"][i, j].numpy().copy()
+            markers = batch["markers"][i, j].numpy().astype(np.int8)
+            agent = batch["agents"][i, j].numpy().astype(np.int64)
+            for k in range(n):
+                transitions.act(walls, markers, agent, int(batch["actions"][i, j, k]), False)
+            final = np.zeros((8, 8, 16), dtype=np.bool_)
+            transitions.write_state(walls, markers, agent, final)
+            assert (batch["states"][i, j, n].permute(1, 2, 0).numpy() == final).all()
     assert len(dm.val_dataloader()) == 3 and len(dm.test_dataloader()) == 3
 
 

@@ -189,6 +189,7 @@ def test_export_records_its_checkpoint_and_says_when_it_predates_the_rl_phases(t
     ("model.lr_schedule.kind=linear", "model.lr_schedule.kind must be one of constant, step, cosine"),
     ("model.lr_schedule.gamma=1.5", "model.lr_schedule.gamma must be in (0, 1], got 1.5"),
     ("export_checkpoint=final", "export_checkpoint must be one of best, last, got 'final'"),
+    ("model.policy_arch=transformer", "model.policy_arch must be one of leaps, compact, got 'transformer'"),
 ])
 def test_bad_schedule_settings_fail_up_front(tmp_path, override, message):
     proc = train(tmp_path, "model=leaps", override, f"hydra.run.dir={tmp_path / 'x'}")

@@ -75,3 +75,21 @@ def test_init_from_copies_matching_weights(tmp_path, source_cfg):
     _init_weights(target, str(tmp_path / "src"))
     for (k, v), (_, w) in zip(source.state_dict().items(), target.state_dict().items(), strict=True):
         assert torch.equal(v, w), k
+
+
+def test_init_from_a_model_with_the_other_policy_keeps_the_fresh_policy(tmp_path):
+    """A shipped model of the compact policy warm-starts the VAE of a model with the original's policy; its policy
+    tensors that happen to match in shape (the convolutions) are not copied into a different role."""
+    from leaps.models.training import _init_weights
+
+    source = LeapsModule({**SMALL, "policy_arch": "compact"})
+    export_model(source, tmp_path / "src")
+    target = LeapsModule({**SMALL, "losses": {"latent_behaviour": 1.0}})
+    fresh = {k: v.clone() for k, v in target.state_dict().items()}
+    _init_weights(target, str(tmp_path / "src"))
+    src_state = source.state_dict()
+    for k, v in target.state_dict().items():
+        expected = src_state[k] if k.startswith("vae.") else fresh[k]
+        assert torch.equal(v, expected), k
+    conv = "policy.state_encoder.net.0.weight"
+    assert src_state[conv].shape == fresh[conv].shape  # what the old copy would have taken

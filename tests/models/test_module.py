@@ -127,3 +127,66 @@ def test_policy_skips_padded_steps_with_the_same_logits(tiny_dataset):
     full = m.policy(z, b["states"], b["actions"])  # every padded step encoded and run too
     valid = torch.arange(b["actions"].shape[2])[None, None, :] < lengths[..., None]
     assert (~valid).any() and torch.allclose(fast[valid], full[valid], atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["leaps", "compact"])
+def test_both_policy_architectures_skip_padded_steps(tiny_dataset, arch):
+    torch.manual_seed(0)
+    m = LeapsModule({**SMALL, "policy_arch": arch})
+    b = batch_of(tiny_dataset, 16)
+    z = torch.randn(16, 16)
+    targets = b["action_lengths"] + 1
+    fast = m.policy(z, b["states"], b["actions"], targets)
+    full = m.policy(z, b["states"], b["actions"])
+    valid = torch.arange(b["actions"].shape[2])[None, None, :] < targets[..., None]
+    assert fast.shape == (*b["actions"].shape, 6) and torch.allclose(fast[valid], full[valid], atol=1e-5)
+
+
+def test_leaps_policy_is_the_originals_shape():
+    """The original's condition policy: the GRU starts at z, z, state features and the previous action (NO_ACTION
+    at the start) go in at every step, unpadded convolutions, a two-layer tanh MLP head, orthogonal weights and zero
+    biases."""
+    from leaps.models.policy import LatentBehaviourPolicy
+
+    p = LatentBehaviourPolicy(latent_dim=32, hidden_size=32, arch="leaps")
+    assert p.start_action == dsl.NO_ACTION and isinstance(p.initial_hidden, torch.nn.Identity)
+    assert p.gru.input_size == 32 + 6 + 32 and p.state_encoder.net[0].padding == (0, 0)
+    assert [type(x).__name__ for x in p.head] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    w = p.gru.weight_hh_l0  # (3 x 32, 32): orthonormal columns
+    assert torch.allclose(w.T @ w, torch.eye(32), atol=1e-5) and not p.gru.bias_ih_l0.any()
+    states = torch.zeros(2, 1, 3, 16, 8, 8)
+    actions = torch.zeros(2, 1, 3, dtype=torch.long)
+    z = torch.randn(2, 32)
+    # the first step's logits depend on z through the GRU's initial state too: zeroing z's input weights leaves them
+    with torch.no_grad():
+        p.gru.weight_ih_l0[:, 32 + 6:] = 0
+    first = p(z, states, actions)[:, 0, 0]
+    assert not torch.allclose(first[0], first[1])
+    with pytest.raises(ValueError, match="model.policy_arch must be one of leaps, compact, got 'mlp'"):
+        LatentBehaviourPolicy(arch="mlp")
+
+
+@pytest.mark.parametrize("predicts_end", [True, False])
+def test_l_loss_asks_for_the_end_of_each_demo_as_the_original(tiny_dataset, predicts_end):
+    """With policy_predicts_end the loss is the mean cross-entropy over each demo's actions and the NO_ACTION after
+    them; without it over the actions alone. The accuracies count the actions in both cases."""
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    m = LeapsModule({**SMALL, "policy_predicts_end": predicts_end, "losses": {"latent_behaviour": 1.0}})
+    b = batch_of(tiny_dataset, 8)
+    z = torch.randn(8, 16)
+    out = m.latent_behaviour_loss(b, z)
+    logits = m.policy(z, b["states"], b["actions"])
+    entries, right, n_actions = [], 0, 0
+    for i in range(8):
+        for j in range(b["actions"].shape[1]):
+            n = int(b["action_lengths"][i, j])
+            steps = n + 1 if predicts_end else n
+            entries.append(F.cross_entropy(logits[i, j, :steps], b["actions"][i, j, :steps], reduction="none"))
+            right += int((logits[i, j, :n].argmax(-1) == b["actions"][i, j, :n]).sum())
+            n_actions += n
+            if predicts_end:
+                assert b["actions"][i, j, n] == dsl.NO_ACTION
+    assert torch.allclose(out["latent_behaviour_loss"], torch.cat(entries).mean(), atol=1e-5)
+    assert abs(float(out["action_accuracy"]) - right / n_actions) < 1e-6
