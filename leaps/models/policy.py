@@ -22,6 +22,12 @@ from leaps.karel.world import NUM_STATE_CHANNELS
 POLICY_ARCHS = ("leaps", "compact")
 
 
+def check_policy_arch(arch: str) -> None:
+    """Raise ValueError unless ``arch`` names one of ``POLICY_ARCHS``."""
+    if arch not in POLICY_ARCHS:
+        raise ValueError(f"model.policy_arch must be one of {', '.join(POLICY_ARCHS)}, got {arch!r}")
+
+
 class StateEncoder(nn.Module):
     """Small conv net over the (16, H, W) world view. ``padding=0`` is the original's (8x8 -> 4x4 by the two
     convolutions; the pooling only matters for other world sizes)."""
@@ -47,9 +53,7 @@ class LatentBehaviourPolicy(nn.Module):
     def __init__(self, latent_dim: int = 256, hidden_size: int = 256, initial_state_only: bool = False,
                  arch: str = "leaps"):
         super().__init__()
-        if arch not in POLICY_ARCHS:
-            raise ValueError(f"model.policy_arch must be one of {', '.join(POLICY_ARCHS)}, got {arch!r}")
-        self.arch = arch
+        check_policy_arch(arch)
         self.initial_state_only = initial_state_only
         n_out = dsl.NUM_ACTIONS + 1  # the actions and NO_ACTION, the end of a demonstration
         if arch == "leaps":

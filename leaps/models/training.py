@@ -16,7 +16,7 @@ from leaps.karel import dsl
 from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
-from leaps.models.policy import POLICY_ARCHS
+from leaps.models.policy import check_policy_arch
 from leaps.threads import check_threads, set_threads
 
 
@@ -49,13 +49,12 @@ def _module_config(cfg: DictConfig) -> ModuleConfig:
     for key, value in config.losses.__dict__.items():
         if not value >= 0:
             raise TrainingError(f"model.losses.{key} must be >= 0, got {value}")
-    if config.policy_arch not in POLICY_ARCHS:
-        raise TrainingError(f"model.policy_arch must be one of {', '.join(POLICY_ARCHS)}, got {config.policy_arch!r}")
     if not config.losses.baseline_momentum < 1:
         raise TrainingError(f"model.losses.baseline_momentum must be < 1, got {config.losses.baseline_momentum}")
     try:
         config.lr_schedule.check(config.lr)
         config.rl.check()
+        check_policy_arch(config.policy_arch)
     except ValueError as err:
         raise TrainingError(str(err)) from None
     return config
