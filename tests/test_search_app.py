@@ -132,12 +132,31 @@ def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path):
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=120)
+    kept = json.loads((out / "search_state.json").read_text())
     resumed = run(*common, "resume=true", f"hydra.run.dir={out}", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     a = json.loads((tmp_path / "full" / "results.json").read_text())
     b = json.loads((out / "results.json").read_text())
     for key in ("best_program", "best_return", "evaluations", "iterations"):
         assert a[key] == b[key]
+    assert kept["wall_time_s"] > 0 and b["wall_time_s"] > kept["wall_time_s"]  # both processes' time
+
+
+def test_resuming_a_finished_run_leaves_it_as_it_is(tmp_path):
+    out = tmp_path / "run"
+    common = ["task=maze", "searcher=random", "logger=none", "gif=false", "generalisation.sizes=[]",
+              f"hydra.run.dir={out}"]
+    first = run(*common, "eval_budget=256", "progress=false", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    written = (out / "results.json").read_bytes()
+    again = run(*common, "eval_budget=256", "resume=true", "progress=true", "numba_threads=1", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "finished earlier" in again.stdout and (out / "results.json").read_bytes() == written
+    assert first.stdout.splitlines()[-1] == again.stdout.splitlines()[-1]  # the same result printed
+    longer = run(*common, "eval_budget=512", "resume=true", "progress=false", cwd=tmp_path)
+    assert longer.returncode == 0, longer.stderr
+    assert "differs in eval_budget" in longer.stdout
+    assert json.loads((out / "results.json").read_text())["config"]["eval_budget"] == 512
 
 
 def test_cem_with_an_exported_model_path(tmp_path):

@@ -28,6 +28,11 @@ from leaps.search.spaces import SPACES, SearchSpace
 from leaps.threads import set_threads
 
 STATE_FILE = "search_state.json"
+RESULTS_FILE = "results.json"
+RUN_ONLY_KEYS = frozenset({"resume", "progress", "gif", "verbose", "logger", "numba_threads", "torch_threads",
+                           "save_interval", "save_seconds"})
+"""Settings that change how a run goes, not its result: a finished run resumed with other values of these is
+still finished."""
 DEFAULT_ITERATIONS = 1000
 """The published CEM's iterations, the unit of the default eval_budget."""
 
@@ -45,7 +50,9 @@ class StateSaver:
     most of such a search's time. Resuming from an older boundary is as
     exact as from the last, only a little work is done again."""
 
-    def __init__(self, path: Path, interval: int, seconds: float = 60.0):
+    def __init__(self, path: Path, interval: int, seconds: float = 60.0, elapsed: float = 0.0):
+        """``elapsed``: seconds the search ran before this process (a resumed
+        run's), added to the wall time each kept state records."""
         if interval < 1:
             raise SearchError(f"save_interval must be >= 1, got {interval}")
         if not seconds >= 0:
@@ -54,6 +61,7 @@ class StateSaver:
         self.latest: dict | None = None
         self.calls = 0
         self.last_write = -float("inf")
+        self.elapsed, self.started = elapsed, time.perf_counter()
 
     def due(self) -> bool:
         """Whether the search should hand over the state of the boundary it is at (the loop asks at each one)."""
@@ -62,7 +70,8 @@ class StateSaver:
         return due
 
     def __call__(self, state: dict) -> None:
-        self.latest = state
+        # the wall time up to this boundary: what an interruption loses after it is run again, and counted then
+        self.latest = {**state, "wall_time_s": self.elapsed + time.perf_counter() - self.started}
         self.flush()
 
     def flush(self) -> None:
@@ -118,6 +127,10 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
     except ValueError as err:
         raise SearchError(str(err)) from None
     task_name, name = str(cfg.task.name), method.name
+    if cfg.get("resume", False):
+        finished = finished_result(cfg, out_dir)
+        if finished is not None:
+            return finished
     out_dir.mkdir(parents=True, exist_ok=True)
     logger = make_logger(cfg.logger, out_dir, group=f"{task_name}-{name}", name=f"seed{cfg.seed}",
                          config=OmegaConf.to_container(cfg, resolve=True))
@@ -141,6 +154,7 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
             state = saver.load() if cfg.get("resume", False) else None
             if state is not None:
                 progress.console.print(f"resuming from {saver.path} (iteration {state.get('iteration')})")
+                saver.elapsed = float(state.get("wall_time_s", 0.0))
             result = search(method, space, evaluator, eval_budget, int(cfg.seed), callback, state, saver)
         except (ValueError, SearchError) as err:
             logger.close()
@@ -149,12 +163,39 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
             saver.flush()
             logger.close()
             raise
-    wall = time.perf_counter() - start
+    wall = saver.elapsed + time.perf_counter() - start  # across resumes
     result.test_return = test_return(cfg, result.best_program)
     summary, media = write_outputs(result, cfg, out_dir, evaluator, space, wall)
     logger.log_summary(summary, media)
     logger.close()
     return result
+
+
+def finished_result(cfg: DictConfig, out_dir: Path) -> SearchResult | None:
+    """The result of a run that already finished in ``out_dir`` with this
+    configuration (``resume=true`` over a whole sweep leaves those runs as
+    they are: their results.json keeps its wall time), else None."""
+    path = out_dir / RESULTS_FILE
+    if not path.exists():
+        return None
+    try:
+        summary = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+    current = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(current, dict)
+    stored = summary.get("config") or {}
+    differs = sorted(key for key in (set(current) | set(stored)) - RUN_ONLY_KEYS if current.get(key) != stored.get(key))
+    if differs:
+        print(f"{path} is of another configuration (it differs in {', '.join(differs)}): continuing from the saved "
+              "search state")
+        return None
+    print(f"{path}: this run finished earlier; resume=true leaves it as it is")
+    trace = [(int(e), float(r)) for e, r in summary.get("best_trace") or []]
+    return SearchResult(summary["best_program"], summary["best_return"], summary["best_raw_return"],
+                        summary["iterations"], summary["evaluations"], summary["converged"],
+                        test_return=summary.get("test_return"), final_program=summary.get("final_program"),
+                        final_return=summary.get("final_return"), trace=trace)
 
 
 def pretty_program(text: str) -> str | None:

@@ -31,10 +31,19 @@ def test_boundaries_are_taken_every_interval_and_no_more_often_than_the_seconds(
             saver({"boundary": boundary})
             taken.append(boundary)
     assert taken == [0, 4, 8]  # even boundaries (interval 2) at least 10 s apart: t = 0, 12, 24
-    assert json.loads((tmp_path / "state.json").read_text()) == {"boundary": 8}
+    assert json.loads((tmp_path / "state.json").read_text())["boundary"] == 8
     saver.latest = {"boundary": 11}  # an interruption writes what it holds
     saver.flush()
     assert json.loads((tmp_path / "state.json").read_text()) == {"boundary": 11}
+
+
+def test_a_kept_state_records_the_wall_time_of_every_process_that_ran_the_search(tmp_path, monkeypatch):
+    now = [50.0]
+    monkeypatch.setattr("leaps.search.runner.time.perf_counter", lambda: now[0])
+    saver = StateSaver(tmp_path / "state.json", interval=1, seconds=0.0, elapsed=120.0)  # resumed after 120 s
+    now[0] = 80.0
+    saver({"boundary": 1})
+    assert json.loads(saver.path.read_text())["wall_time_s"] == 150.0  # 120 before, 30 in this process
 
 
 def test_a_search_resumed_from_a_sparse_checkpoint_ends_as_the_uninterrupted_one(tmp_path, monkeypatch):
