@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from leaps.data import read_dataset
+from tests.processes import start
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +36,7 @@ def test_dataset_generation_interrupted_leaves_no_file_and_reruns(tmp_path, sig)
     path = tmp_path / "d.h5"
     cmd = [sys.executable, "-m", "leaps.data.generate", "num_programs=3000", "shard_size=100", "workers=1",
            "progress=true", f"path={path}"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start(cmd, cwd=tmp_path)
     wait_for(lambda: proc.poll() is not None or proc.stderr.read(1) == "%", proc)  # tqdm's bar: generating
     time.sleep(0.5)
     assert proc.poll() is None, "finished before the interruption"
@@ -69,8 +70,7 @@ def step(ckpt: Path) -> int:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_interrupted_training_resumes_and_continues_the_step_count(tmp_path, sig):
     run = tmp_path / "run"
-    proc = subprocess.Popen(train_cmd(tmp_path, run, "trainer.max_epochs=400"), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start(train_cmd(tmp_path, run, "trainer.max_epochs=400"), cwd=tmp_path)
     wait_for(lambda: (run / "checkpoints" / "last.ckpt").exists(), proc)
     time.sleep(1.0)
     proc.send_signal(sig)
@@ -106,8 +106,7 @@ def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path, sig):
                           text=True, timeout=600)
     assert full.returncode == 0, full.stderr
     out = tmp_path / "cut"
-    proc = subprocess.Popen([*search, f"hydra.run.dir={out}"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = start([*search, f"hydra.run.dir={out}"], cwd=tmp_path)
     wait_for(lambda: (out / "search_state.json").exists(), proc)
     time.sleep(0.3)
     proc.send_signal(sig)

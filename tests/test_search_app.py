@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.processes import start
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -124,8 +126,7 @@ def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path):
     full = run(*common, f"hydra.run.dir={tmp_path / 'full'}", cwd=tmp_path)
     assert full.returncode == 0, full.stderr
     out = tmp_path / "cut"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "search.py"), *common, f"hydra.run.dir={out}"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start([sys.executable, str(ROOT / "search.py"), *common, f"hydra.run.dir={out}"], cwd=tmp_path)
     deadline = time.time() + 120
     while not (out / "search_state.json").exists() and time.time() < deadline:
         time.sleep(0.05)
