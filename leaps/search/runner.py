@@ -242,7 +242,7 @@ def write_outputs(result: SearchResult, cfg: DictConfig, out_dir: Path, evaluato
         "generalisation": generalisation(cfg, result.best_program),
         "config": OmegaConf.to_container(cfg, resolve=True),
     }
-    write_json_atomic(out_dir / "results.json", summary)
+    write_json_atomic(out_dir / RESULTS_FILE, summary)
     score = (f"return {result.best_return:.4f} (raw {result.best_raw_return:.4f}); "
              f"test return {result.test_return:.4f} on {summary['test_worlds']} unseen worlds")
     write_text_atomic(out_dir / "best_program.txt", f"{result.best_program}\n\n{pretty}\n\n{score}\n")
