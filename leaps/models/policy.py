@@ -18,6 +18,7 @@ from torch import nn
 
 from leaps.karel import dsl
 from leaps.karel.world import NUM_STATE_CHANNELS
+from leaps.models.packed_gru import packed_gru
 
 POLICY_ARCHS = ("leaps", "compact")
 
@@ -83,33 +84,48 @@ class LatentBehaviourPolicy(nn.Module):
         self, z: torch.Tensor, states: torch.Tensor, actions: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> torch.Tensor:
         """z (B, Z), states (B, D, T, 16, H, W), actions (B, D, T), lengths
-        (B, D) -> logits (B, D, T, 6). Steps past ``lengths`` (the steps to
-        predict: a demo's actions, and its end where the loss asks for it) are
-        neither encoded nor run through the GRU (most of a padded batch): only
-        their logits are meaningless."""
+        (B, D) -> logits (B, D, T, 6). With ``lengths`` (the steps to predict:
+        a demo's actions, and its end where the loss asks for it) only those
+        steps are encoded, run through the GRU and the head (~4 of 20 in a
+        typical padded batch); the logits of the other steps are zero."""
+        b, d, t = actions.shape
+        if lengths is None:
+            return self._dense(z, states, actions)
+        # the flat (demo * t + step) positions of the valid steps, in the GRU's packed order
+        positions = torch.arange(b * d * t, device=actions.device, dtype=torch.float64).reshape(b * d, t, 1)
+        order = nn.utils.rnn.pack_padded_sequence(positions, lengths.reshape(-1).clamp(min=1).cpu(),
+                                                  batch_first=True, enforce_sorted=False)
+        flat = order.data[:, 0].long()
+        demo, step = flat // t, flat % t
+        if self.initial_state_only:
+            first = self.state_encoder(states[:, :, 0].reshape(b * d, *states.shape[3:]).float())
+            feats = first[demo]
+        else:
+            feats = self.state_encoder(states.reshape(b * d * t, *states.shape[3:])[flat].float())
+        prev = actions.reshape(b * d, t)[demo, (step - 1).clamp(min=0)]
+        prev = self.action_embedding(torch.where(step == 0, torch.full_like(prev, self.start_action), prev))
+        zs = z.repeat_interleave(d, dim=0)[demo]
+        packed = order._replace(data=torch.cat([feats, prev, zs], dim=1))
+        out, _ = packed_gru(self.gru, packed, self._initial_hidden(z, d))
+        logits = self.head(out)
+        full = logits.new_zeros(b * d * t, logits.shape[1])
+        full[flat] = logits
+        return full.reshape(b, d, t, -1)
+
+    def _initial_hidden(self, z: torch.Tensor, d: int) -> torch.Tensor | None:
+        """The GRU's initial state for each of the ``d`` demos of each program: ``z`` for the original's policy."""
+        if self.initial_hidden is None:
+            return None
+        return self.initial_hidden(z).repeat_interleave(d, dim=0)[None].contiguous()
+
+    def _dense(self, z: torch.Tensor, states: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Every step of every demo, padding included: the reference the packed path must match."""
         b, d, t = actions.shape
         if self.initial_state_only:
             states = states[:, :, :1].expand(-1, -1, t, -1, -1, -1)
-        flat = states.reshape(b * d * t, *states.shape[3:])
-        if lengths is None:
-            feats = self.state_encoder(flat.float())
-        else:
-            valid = (torch.arange(t, device=actions.device)[None, None, :] < lengths[..., None]).reshape(-1)
-            encoded = self.state_encoder(flat[valid].float())
-            feats = encoded.new_zeros(b * d * t, encoded.shape[1])
-            feats[valid] = encoded
-        feats = feats.reshape(b * d, t, -1)
+        feats = self.state_encoder(states.reshape(b * d * t, *states.shape[3:]).float()).reshape(b * d, t, -1)
         prev = torch.cat([torch.full_like(actions[:, :, :1], self.start_action), actions[:, :, :-1]], dim=2)
         prev = self.action_embedding(prev.reshape(b * d, t))
         zs = z[:, None, None, :].expand(-1, d, t, -1).reshape(b * d, t, -1)
-        inputs = torch.cat([feats, prev, zs], dim=2)
-        h0 = None
-        if self.initial_hidden is not None:  # the original starts the GRU at z
-            h0 = self.initial_hidden(z)[:, None, :].expand(-1, d, -1).reshape(1, b * d, -1).contiguous()
-        if lengths is None:
-            out, _ = self.gru(inputs, h0)
-        else:  # the GRU runs only over each demo's own steps (~4 of 20 in a typical batch): same valid outputs
-            packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths.reshape(-1).clamp(min=1).cpu(),
-                                                       batch_first=True, enforce_sorted=False)
-            out, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed, h0)[0], batch_first=True, total_length=t)
+        out, _ = self.gru(torch.cat([feats, prev, zs], dim=2), self._initial_hidden(z, d))
         return self.head(out).reshape(b, d, t, -1)

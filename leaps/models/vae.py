@@ -10,6 +10,7 @@ from torch import nn
 
 from leaps.karel import dsl
 from leaps.models.grammar import NUM_TOKENS, GrammarMask, mask_sequence
+from leaps.models.packed_gru import packed_gru
 
 _NEG = -1e9
 
@@ -46,7 +47,7 @@ class ProgramVAE(nn.Module):
         lengths = (ids != dsl.PAD_ID).sum(dim=1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
                                                    enforce_sorted=False)
-        _, h = self.encoder(packed)
+        _, h = packed_gru(self.encoder, packed)
         return self.to_mu(h[-1]), self.to_logvar(h[-1])
 
     @staticmethod
