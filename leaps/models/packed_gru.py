@@ -9,7 +9,8 @@ time than the GRU's arithmetic (and the same for the program encoder over
 ~11,000 tokens of a batch). Here the input projection is one matrix
 product over all valid steps, split once into the steps' blocks (its backward
 is one concatenation), and each step multiplies only the hidden states still
-running. Same function as ``nn.GRU`` (gates r, z, n in PyTorch's order).
+running. Same function as ``nn.GRU`` (gates r, z, n in PyTorch's order). On a
+GPU it hands the batch to ``nn.GRU`` (cuDNN's fused kernel).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ def packed_gru(
     """Run ``gru`` (one layer, one direction) over ``packed``, as ``gru(packed, h0)``: the outputs in
     ``packed.data``'s order, (N, hidden), and each sequence's last hidden state, (1, batch, hidden), in the batch's
     own order. ``h0`` is (1, batch, hidden) in the batch's own order."""
+    if packed.data.is_cuda:  # cuDNN runs a packed batch in one fused call, without the CPU path's zero-filling
+        out, last = gru(packed, h0)
+        return out.data, last
     if gru.num_layers != 1 or gru.bidirectional:
         raise ValueError("packed_gru runs a single-layer, unidirectional GRU")
     sizes = packed.batch_sizes.tolist()
