@@ -42,7 +42,13 @@ class StateEncoder(nn.Module):
         )
 
     def forward(self, states: torch.Tensor) -> torch.Tensor:
-        return self.net(states)
+        # channels-last convolutions run ~1.5x faster here (oneDNN on the CPU); the pooling of an already 4x4 map
+        # (the original's unpadded convolutions on 8x8 worlds) is the identity, and its backward cost 10% of the step
+        x = states.contiguous(memory_format=torch.channels_last)
+        for layer in self.net:
+            if not (isinstance(layer, nn.AdaptiveAvgPool2d) and x.shape[-2:] == (4, 4)):
+                x = layer(x)
+        return x
 
 
 class LatentBehaviourPolicy(nn.Module):
