@@ -142,6 +142,17 @@ def test_both_policy_architectures_skip_padded_steps(tiny_dataset, arch):
     assert fast.shape == (*b["actions"].shape, 6) and torch.allclose(fast[valid], full[valid], atol=1e-5)
 
 
+@pytest.mark.parametrize("padding", [0, 1])
+def test_state_encoder_computes_its_layers_as_stacked(padding):
+    """The encoder's fast path (channels-last, no pooling of a map that is already 4x4) is the plain stack."""
+    from leaps.models.policy import StateEncoder
+
+    torch.manual_seed(0)
+    enc = StateEncoder(32, padding=padding)
+    states = (torch.rand(50, 16, 8, 8) < 0.2).float()
+    assert torch.allclose(enc(states), enc.net(states), atol=1e-5)
+
+
 def test_leaps_policy_is_the_originals_shape():
     """The original's condition policy: the GRU starts at z, z, state features and the previous action (NO_ACTION
     at the start) go in at every step, unpadded convolutions, a two-layer tanh MLP head, orthogonal weights and zero
