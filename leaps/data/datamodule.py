@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytorch_lightning as pl
 import torch
+import torch.distributed as dist
 from omegaconf import DictConfig
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from leaps.data.format import DatasetError, ProgramDataset, read_dataset
 from leaps.data.replay import initial_states, replay_demo_states
@@ -27,39 +28,71 @@ class _Indices(Dataset):
         return int(self.indices[i])
 
 
-class LengthBucketSampler(Sampler[int]):
+class LengthBucketSampler(DistributedSampler):
     """A shuffled order in which each run of ``batch_size`` indices holds
     programs of similar length, so teacher forcing can stop at the batch's
     longest program instead of the 45-token limit.
 
-    Each epoch: shuffle, cut into chunks of ``batch_size * chunk_batches``,
-    sort each chunk by length, cut into batches, shuffle the batches. Seeded
-    by ``seed`` and the epoch (``set_epoch``, which Lightning calls), so a
-    resumed run sees the same order."""
+    Each epoch: shuffle, cut into chunks of ``chunk_batches`` global batches,
+    sort each chunk by length, cut into global batches, shuffle those; the
+    short last batch goes last, so that the loader's batches of
+    ``batch_size`` keep to one bucket each. Seeded by ``seed`` and the epoch
+    (``set_epoch``, which Lightning calls), so a resumed run sees the same
+    order.
 
-    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int = 0, chunk_batches: int = 50):
+    Several processes (DDP): a global batch holds ``batch_size`` x the number
+    of processes programs, and each process takes every n-th of them, so the
+    processes share the bucket and together train on the batches of a single
+    process. It is a ``DistributedSampler`` only so that Lightning does not
+    wrap it in one (whose shuffle would scatter the buckets); the process
+    group is read when iterating (``num_replicas``/``rank`` fix it, for
+    tests), since the sampler is built before the group exists."""
+
+    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int = 0, chunk_batches: int = 50,
+                 num_replicas: int | None = None, rank: int | None = None):
+        # DistributedSampler.__init__ is not called: it would ask for the process group now
         self.lengths = np.asarray(lengths)
         self.batch_size = batch_size
         self.seed = seed
-        self.chunk = batch_size * chunk_batches
+        self.chunk_batches = chunk_batches
         self.epoch = 0
+        self._replicas = num_replicas
+        self._rank = rank
+
+    @property
+    def num_replicas(self) -> int:
+        if self._replicas is not None:
+            return self._replicas
+        return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+    @property
+    def rank(self) -> int:
+        if self._rank is not None:
+            return self._rank
+        return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return -(-len(self.lengths) // self.num_replicas)
 
     def __iter__(self):
+        replicas, rank = self.num_replicas, self.rank
         rng = np.random.default_rng([self.seed, self.epoch])
         order = rng.permutation(len(self.lengths))
+        size = self.batch_size * replicas
+        chunk = size * self.chunk_batches
         batches = []
-        for start in range(0, len(order), self.chunk):
-            chunk = order[start:start + self.chunk]
-            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
-            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        for b in rng.permutation(len(batches)):
-            yield from (int(i) for i in batches[b])
+        for start in range(0, len(order), chunk):
+            part = order[start:start + chunk]
+            part = part[np.argsort(self.lengths[part], kind="stable")]
+            batches += [part[i:i + size] for i in range(0, len(part), size)]
+        full = [b for b in batches if len(b) == size]
+        # every process gets as many indices: the short batch is padded with the first ones, as DistributedSampler
+        short = [np.concatenate([b, order[: (-len(b)) % replicas]]) for b in batches if len(b) < size]
+        for b in [full[i] for i in rng.permutation(len(full))] + short:
+            yield from (int(i) for i in b[rank::replicas])
 
 
 class DemoBatchCollator:

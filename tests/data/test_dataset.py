@@ -267,3 +267,35 @@ def test_length_buckets_cover_every_program_once_with_similar_lengths():
     assert list(sampler) == order  # the same epoch, the same order
     sampler.set_epoch(1)
     assert list(sampler) != order
+
+
+def test_length_buckets_keep_the_loaders_batches_in_one_bucket_with_a_short_last_batch():
+    """995 programs in batches of 10: the short batch comes last, so every batch the loader cuts from the order is
+    one bucket (a short batch in the middle would shift every later cut across two buckets)."""
+    from leaps.data.datamodule import LengthBucketSampler
+
+    lengths = np.random.default_rng(1).integers(5, 46, size=995)
+    for epoch in range(5):
+        sampler = LengthBucketSampler(lengths, batch_size=10, seed=3, chunk_batches=20)
+        sampler.set_epoch(epoch)
+        order = list(sampler)
+        assert sorted(order) == list(range(995)) and len(sampler) == 995
+        spread = [np.ptp(lengths[order[i:i + 10]]) for i in range(0, 995, 10)]
+        assert max(spread) <= 6
+
+
+def test_length_buckets_under_ddp_shard_each_global_batch():
+    """Two processes of 5 train on the batches of 10 that one process would see: each global batch split between
+    the ranks, every program once (one repeated to even out 995), the same number of indices on each rank."""
+    from leaps.data.datamodule import LengthBucketSampler
+
+    lengths = np.random.default_rng(1).integers(5, 46, size=995)
+    single = list(LengthBucketSampler(lengths, batch_size=10, seed=3, chunk_batches=20))
+    ranks = [LengthBucketSampler(lengths, batch_size=5, seed=3, chunk_batches=20, num_replicas=2, rank=r)
+             for r in (0, 1)]
+    orders = [list(r) for r in ranks]
+    assert len(orders[0]) == len(orders[1]) == len(ranks[0]) == 498
+    assert set(orders[0]) | set(orders[1]) == set(range(995))
+    for i in range(0, 990, 10):  # the full global batches: the same programs as the single process's batch
+        both = orders[0][i // 2:i // 2 + 5] + orders[1][i // 2:i // 2 + 5]
+        assert sorted(both) == sorted(single[i:i + 10])
