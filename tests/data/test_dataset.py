@@ -4,6 +4,7 @@ import h5py
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
+from torch.utils.data import DistributedSampler
 
 from leaps.data import DatasetError, KarelDataModule, build_datamodule, read_dataset
 from leaps.data.demonstrations import coverage, select_covering
@@ -293,6 +294,8 @@ def test_length_buckets_under_ddp_shard_each_global_batch():
     single = list(LengthBucketSampler(lengths, batch_size=10, seed=3, chunk_batches=20))
     ranks = [LengthBucketSampler(lengths, batch_size=5, seed=3, chunk_batches=20, num_replicas=2, rank=r)
              for r in (0, 1)]
+    # Lightning wraps a sampler that is not a DistributedSampler in one, whose shuffle would scatter the buckets
+    assert isinstance(ranks[0], DistributedSampler)
     orders = [list(r) for r in ranks]
     assert len(orders[0]) == len(orders[1]) == len(ranks[0]) == 498
     assert set(orders[0]) | set(orders[1]) == set(range(995))
