@@ -2,7 +2,8 @@
 and, for the variants with R, per RL-phase step, and the projected time of
 one epoch over 35,000 programs (batch 256, the default model size, batches
 length-bucketed as train.py makes them unless --no-bucket), plus the grammar
-mask's speed (batch 256, 45 steps).
+mask's speed (batch 256, 45 steps) and how many tokens teacher forcing runs
+per batch (the batch's longest program) with length buckets and without.
 
     python benchmarks/train.py [--data PATH] [--steps 5] [--threads 1] [--no-bucket]
 """
@@ -14,10 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from omegaconf import OmegaConf
 
 from leaps.data import KarelDataModule
+from leaps.data.datamodule import LengthBucketSampler
 from leaps.data.generate import CONF_DIR, generate_dataset
 from leaps.models import LeapsModule
 from leaps.models.grammar import NUM_TOKENS, GrammarMask
@@ -44,6 +47,11 @@ def _mean_step(batches: list[dict], loss_of, optimizer: torch.optim.Optimizer) -
         optimizer.step()
         times.append(time.perf_counter() - start)
     return sum(times[1:]) / len(times[1:])
+
+
+def _epoch(sampler: LengthBucketSampler, epoch: int) -> LengthBucketSampler:
+    sampler.set_epoch(epoch)
+    return sampler
 
 
 def main() -> None:
@@ -80,6 +88,18 @@ def main() -> None:
                 epoch += TRAIN_PROGRAMS / args.batch_size * rl_step
             print(f"{line}  epoch of {TRAIN_PROGRAMS:,} (with its RL phase): {epoch / 60:5.1f} min "
                   "(training steps only)")
+    lengths = datamodule.data.program_lengths[datamodule.data.split_indices("train")]
+    rng = np.random.default_rng(0)
+
+    def tokens_per_batch(order) -> float:
+        order = np.asarray(list(order))
+        return float(np.mean([lengths[order[i:i + args.batch_size]].max()
+                              for i in range(0, len(order), args.batch_size)]))
+
+    bucketed = [tokens_per_batch(_epoch(LengthBucketSampler(lengths, args.batch_size), e)) for e in range(5)]
+    shuffled = [tokens_per_batch(rng.permutation(len(lengths))) for _ in range(5)]
+    print(f"teacher-forced tokens per batch (5 epochs): length-bucketed {np.mean(bucketed):.1f}, "
+          f"random {np.mean(shuffled):.1f}; programs average {lengths.mean():.1f}")
     mask = GrammarMask(256)
     start = time.perf_counter()
     g = torch.Generator().manual_seed(0)
