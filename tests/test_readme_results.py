@@ -3,6 +3,8 @@ the committed sweeps in results/: every table row the command given above a
 table produces must be in the README, so the tables cannot drift from the
 data behind them."""
 
+import contextlib
+import io
 import re
 import shlex
 from pathlib import Path
@@ -48,3 +50,21 @@ def test_readme_model_cards_equal_the_shipped_configs():
     assert len(lines) >= 8  # four models, a row and a note each
     missing = [line for line in lines if line not in README]
     assert not missing, "README model cards differ from `python -m leaps.models.cards`:\n" + "\n".join(missing)
+
+
+CURVES_COMMAND = re.compile(r"`python -m leaps\.models\.curves\s+((?:(?:--every \d+|--columns \S+|results/\S+)\s*)+)`")
+
+
+def test_readme_training_curves_equal_the_committed_logs():
+    """Each training-curve table is `python -m leaps.models.curves` over the logs committed in results/training/."""
+    from leaps.models.curves import main
+
+    commands = sorted({" ".join(c.split()) for c in CURVES_COMMAND.findall(README)})
+    assert commands, "the README shows no training curve from results/training/"
+    for args in commands:
+        argv = [str(ROOT / a) if a.startswith("results/") else a for a in shlex.split(args)]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(argv) == 0
+        missing = [line for line in out.getvalue().splitlines() if line not in README]
+        assert not missing, f"README rows differ from `python -m leaps.models.curves {args}`:\n" + "\n".join(missing)
