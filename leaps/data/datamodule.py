@@ -56,6 +56,7 @@ class LengthBucketSampler(DistributedSampler):
         self.seed = seed
         self.chunk_batches = chunk_batches
         self.epoch = 0
+        self.shuffle, self.drop_last = True, False  # what DistributedSampler's readers may ask
         self._replicas = num_replicas
         self._rank = rank
 
