@@ -4,7 +4,7 @@
 Why: on the CPU, ``nn.GRU`` on a ``PackedSequence`` slices the packed input
 once per time step, and the backward of each slice allocates and zero-fills a
 gradient the size of the *whole* packed input: for the L loss's policy
-(~25,000 valid steps of 518 features, 21 steps) that zero-filling took more
+(~13,000 valid steps of 518 features, up to 21 steps) that zero-filling took more
 time than the GRU's arithmetic (and the same for the program encoder over
 ~11,000 tokens of a batch). Here the input projection is one matrix
 product over all valid steps, split once into the steps' blocks (its backward
