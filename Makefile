@@ -26,7 +26,7 @@ test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-all: venv
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 lint: venv
 	$(VENV)/bin/ruff check leaps tests benchmarks train.py search.py rl.py

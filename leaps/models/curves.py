@@ -3,6 +3,12 @@ logs (``logger=csv``), as a markdown table: how the README's training curves
 are made from the logs committed under ``results/training/``.
 
     python -m leaps.models.curves RUN_DIR [RUN_DIR ...] [--every 5]
+        [--columns greedy_program_accuracy,program_loss,train/program_loss]
+
+A column is a validation metric (logged once per epoch, named without its
+``val/`` prefix) or ``train/NAME``: the mean of the training rows the run
+logged in that epoch (every ``log_every_n_steps`` steps), which sets the
+training side beside the validation side of a generalisation gap.
 
 A run resumed with ``ckpt_path=`` logs each process to its own
 ``csv/version_N/metrics.csv``; they are read in order, so a later process's
@@ -26,18 +32,27 @@ def _version(path: Path) -> int:
 
 
 def read_curve(run_dir: str | Path) -> dict[int, dict[str, float]]:
-    """``{epoch (1-based): {val metric: value}}`` from every metrics.csv under ``run_dir``."""
+    """``{epoch (1-based): {metric: value}}`` from every metrics.csv under ``run_dir``: validation
+    metrics without their ``val/`` prefix, ``train/NAME`` the epoch's mean of its logged training rows."""
     files = sorted(Path(run_dir).rglob("metrics.csv"), key=_version)
     if not files:
         raise FileNotFoundError(f"no metrics.csv under {run_dir} (train with logger=csv)")
     curve: dict[int, dict[str, float]] = {}
     for path in files:
+        val: dict[int, dict[str, float]] = {}
+        train: dict[int, dict[str, list[float]]] = {}
         with path.open(newline="") as f:
             for row in csv.DictReader(f):
-                if not row.get("val/greedy_program_accuracy"):
-                    continue
-                curve[int(float(row["epoch"])) + 1] = {
-                    k.removeprefix("val/"): float(v) for k, v in row.items() if k.startswith("val/") and v}
+                epoch = int(float(row["epoch"])) + 1
+                if row.get("val/greedy_program_accuracy"):
+                    val[epoch] = {k.removeprefix("val/"): float(v)
+                                  for k, v in row.items() if k.startswith("val/") and v}
+                for k, v in row.items():
+                    if k.startswith("train/") and v:
+                        train.setdefault(epoch, {}).setdefault(k, []).append(float(v))
+        for epoch, metrics in val.items():  # a process's validated epochs replace an earlier process's
+            means = {k: sum(v) / len(v) for k, v in train.get(epoch, {}).items()}
+            curve[epoch] = {**means, **metrics}
     return curve
 
 
@@ -47,7 +62,8 @@ def curve_table(curves: dict[str, dict[int, dict[str, float]]], every: int = 1,
     joined by ' / '; '-' where a run has no such epoch."""
     lasts = {max(c) for c in curves.values() if c}
     epochs = sorted({e for c in curves.values() for e in c if e % every == 0 or e in lasts})
-    head = ["after epoch", *(f"{name}: {' / '.join(c.replace('_', ' ') for c in columns)}" for name in curves)]
+    labels = " / ".join(c.replace("/", " ").replace("_", " ") for c in columns)
+    head = ["after epoch", *(f"{name}: {labels}" for name in curves)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for epoch in epochs:
         cells = []
