@@ -240,3 +240,19 @@ def test_bf16_mixed_precision_trains_validates_and_runs_a_phase(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "RL phase 1: 3 steps" in proc.stdout
     assert (run / "export" / "model.safetensors").exists()
+
+
+def test_a_leapspl_checkpoint_resumes_as_leaps_whose_phases_start_at_its_next_gated_epoch(tmp_path):
+    """LEAPS is LEAPSPL until the gate (R trains only in phases), so a LEAPSPL run forks into LEAPS with
+    ``model=leaps ckpt_path=`` its checkpoint of the epoch before the gate: same weights, optimizer and step count."""
+    run = tmp_path / "pl"
+    proc = train(tmp_path, "model=leapspl", "trainer.max_epochs=1", f"hydra.run.dir={run}", "export=false")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    forked = tmp_path / "leaps"
+    proc = train(tmp_path, "model=leaps", "model.rl.start_accuracy=0", "trainer.max_epochs=3", "export=false",
+                 f"ckpt_path={run / 'checkpoints' / 'last.ckpt'}", f"hydra.run.dir={forked}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "RL phase 1: 3 steps" in proc.stdout and "RL phase 2" not in proc.stdout  # after epoch 2, before epoch 3
+    ckpt = torch.load(forked / "checkpoints" / "last.ckpt", weights_only=True)
+    assert ckpt["global_step"] == 9 and ckpt["rl_schedule"] == {"gated_epochs": 2, "phases": 1, "steps": 3,
+                                                                "pending": True}
