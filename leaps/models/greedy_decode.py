@@ -8,7 +8,8 @@ greedy decode ~3x faster here without changing what it computes:
 - the decoder's input is ``[embedding(token), z]``: its projection through the
   GRU's input weights is a per-token table plus a per-row constant, computed
   once per call instead of a (N, 512) x (512, 768) product at every step;
-  likewise the ``z`` half of the output layer;
+  likewise the ``z`` (and, for ``arch=leaps``, the input token's) part of the
+  output layer;
 - rows that have ended (PAD) leave the batch, so later steps multiply only the
   programs still being written;
 - the grammar automaton, the masked arg-max and the automaton step are one
@@ -83,10 +84,17 @@ def greedy_decode(vae, z: torch.Tensor) -> torch.Tensor:
         token_input = vae.embedding.weight @ w_ih[:, :emb].T  # (tokens + start, 3H)
         row_input = torch.addmm(b_ih, z, w_ih[:, emb:].T)  # (N, 3H)
         w_hh_t = w_hh.T.contiguous()
-        w_out = vae.to_logits.weight
+        if vae.original:  # logits = W2 tanh(W1 [h, embedding(token), z] + b1) + b2: the same split for the first layer
+            first, second = vae.to_logits[0], vae.to_logits[2]
+            w_out = first.weight
+            token_out = vae.embedding.weight @ w_out[:, hidden:hidden + emb].T  # (tokens + start, hidden)
+            row_out = torch.addmm(first.bias, z, w_out[:, hidden + emb:].T)  # (N, hidden)
+            w2_t = second.weight.T.contiguous()
+        else:
+            w_out = vae.to_logits.weight
+            row_out = torch.addmm(vae.to_logits.bias, z, w_out[:, hidden:].T)  # (N, tokens)
         w_out_t = w_out[:, :hidden].T.contiguous()
-        row_out = torch.addmm(vae.to_logits.bias, z, w_out[:, hidden:].T)  # (N, tokens)
-        h = torch.tanh(vae.latent_to_hidden(z))
+        h = vae.initial_hidden(z)
 
         depth_cap = cfg.max_tokens * g.push.shape[2] + 2 + g.push.shape[2]
         stack = np.full((n, depth_cap), EMPTY, dtype=np.int64)
@@ -107,7 +115,10 @@ def greedy_decode(vae, z: torch.Tensor) -> torch.Tensor:
             update = torch.sigmoid(in_z + hid_z)
             candidate = torch.tanh(in_n + reset * hid_n)
             h = candidate + update * (h - candidate)
-            logits = torch.addmm(row_out, h, w_out_t).numpy()
+            logits = torch.addmm(row_out, h, w_out_t)
+            if vae.original:
+                logits = torch.addmm(second.bias, torch.tanh(logits + token_out.index_select(0, token)), w2_t)
+            logits = logits.numpy()
             picked = chosen[: rows.shape[0]]
             _choose_and_step(logits, rows, stack, depth, pending, length, g.allowed, g.push, g.push_len, g.push_cost,
                              g.min_len, cfg.max_tokens, dsl.PAD_ID, EMPTY, picked)

@@ -39,7 +39,11 @@ def _module_config(cfg: DictConfig) -> ModuleConfig:
         config = ModuleConfig.from_dict(model)
     except TypeError as err:
         raise TrainingError(f"bad model config: {err}") from None
+    except ValueError as err:  # VAEConfig's own checks (arch, and the sizes it asks for)
+        raise TrainingError(str(err)) from None
     for key, value in config.vae.to_dict().items():
+        if key == "arch":
+            continue
         if not isinstance(value, int) or value < 1:
             raise TrainingError(f"model.vae.{key} must be an integer >= 1, got {value}")
     if config.vae.max_tokens > dsl.MAX_PROGRAM_TOKENS:
@@ -149,8 +153,10 @@ def _init_weights(module: LeapsModule, source: str) -> None:
     except (CheckpointError, FileNotFoundError) as err:
         raise TrainingError(f"init_from: {err}") from None
     state = src.state_dict()
-    if src.cfg.policy_arch != module.cfg.policy_arch:  # some tensors of the two policies match in shape, not in role
-        state = {k: v for k, v in state.items() if not k.startswith("policy.")}
+    archs = {"policy.": (src.cfg.policy_arch, module.cfg.policy_arch), "vae.": (src.cfg.vae.arch, module.cfg.vae.arch)}
+    for part, (theirs, ours) in archs.items():
+        if theirs != ours:  # some tensors of two architectures match in shape, not in role
+            state = {k: v for k, v in state.items() if not k.startswith(part)}
     own = module.state_dict()
     shared = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     if not shared:

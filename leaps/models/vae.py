@@ -1,5 +1,21 @@
 """The program VAE: GRU encoder over token ids, Gaussian latent, GRU decoder
-conditioned on the latent at every step, grammar-masked decoding."""
+conditioned on the latent at every step, grammar-masked decoding.
+
+Two architectures (``model.vae.arch``, names in ``VAE_ARCHS``), the same
+interface and losses:
+
+- ``leaps``, the original's (``pretrain/models.py``: ``VAE``, ``Encoder``,
+  ``Decoder``): separate token embeddings for the encoder and the decoder,
+  each as wide as the vocabulary; the decoder's GRU starts at ``z`` itself
+  (``latent_dim`` = ``hidden_size``); its logits come from a two-layer tanh
+  MLP over the GRU output, the input token's embedding and ``z``; GRU weights
+  orthogonal with zero biases, the MLP's orthogonal with gain sqrt(2); the
+  encoder's second head is log sigma (here returned as log variance).
+- ``compact``, this repository's first: one 256-wide embedding shared by
+  encoder and decoder, the decoder starting at ``tanh(W z)``, a single linear
+  layer over the GRU output and ``z``; PyTorch's default initialisation. The
+  models shipped until 2026-11-29 carry it.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +30,30 @@ from leaps.models.packed_gru import packed_gru
 
 _NEG = -1e9
 
+VAE_ARCHS = ("leaps", "compact")
+
+
+def check_vae_arch(arch: str) -> None:
+    """Raise ValueError unless ``arch`` names one of ``VAE_ARCHS``."""
+    if arch not in VAE_ARCHS:
+        raise ValueError(f"model.vae.arch must be one of {', '.join(VAE_ARCHS)}, got {arch!r}")
+
 
 @dataclass
 class VAEConfig:
     hidden_size: int = 256
     latent_dim: int = 256
-    embedding_dim: int = 256
+    embedding_dim: int | None = None  # None: the architecture's own (compact 256, leaps the vocabulary's size)
     max_tokens: int = dsl.MAX_PROGRAM_TOKENS
+    arch: str = "compact"  # a config without it (the models shipped until 2026-11-29) means compact
+
+    def __post_init__(self) -> None:
+        check_vae_arch(self.arch)
+        if self.embedding_dim is None:
+            self.embedding_dim = NUM_TOKENS + 1 if self.arch == "leaps" else 256
+        if self.arch == "leaps" and self.latent_dim != self.hidden_size:
+            raise ValueError("model.vae.arch=leaps starts the decoder's GRU at z: model.vae.latent_dim must equal "
+                             f"model.vae.hidden_size, got {self.latent_dim} and {self.hidden_size}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -32,23 +65,52 @@ class ProgramVAE(nn.Module):
         self.cfg = cfg or VAEConfig()
         c = self.cfg
         self.latent_dim = c.latent_dim
-        self.embedding = nn.Embedding(NUM_TOKENS + 1, c.embedding_dim)  # + a start token
+        self.original = c.arch == "leaps"
+        self.embedding = nn.Embedding(NUM_TOKENS + 1, c.embedding_dim)  # the decoder's (compact: shared); + a start
         self.start_token = NUM_TOKENS
+        if self.original:
+            self.encoder_embedding = nn.Embedding(NUM_TOKENS + 1, c.embedding_dim)
         self.encoder = nn.GRU(c.embedding_dim, c.hidden_size, batch_first=True)
         self.to_mu = nn.Linear(c.hidden_size, c.latent_dim)
-        self.to_logvar = nn.Linear(c.hidden_size, c.latent_dim)
-        self.latent_to_hidden = nn.Linear(c.latent_dim, c.hidden_size)
+        self.to_logvar = nn.Linear(c.hidden_size, c.latent_dim)  # leaps: log sigma (the original's), doubled in encode
+        if not self.original:  # created in this order so that a seed gives the compact models' weights as before
+            self.latent_to_hidden = nn.Linear(c.latent_dim, c.hidden_size)
         self.decoder = nn.GRU(c.embedding_dim + c.latent_dim, c.hidden_size, batch_first=True)
-        self.to_logits = nn.Linear(c.hidden_size + c.latent_dim, NUM_TOKENS)
+        if self.original:
+            self.to_logits = nn.Sequential(nn.Linear(c.hidden_size + c.embedding_dim + c.latent_dim, c.hidden_size),
+                                           nn.Tanh(), nn.Linear(c.hidden_size, NUM_TOKENS))
+            self._init_original()
+        else:
+            self.to_logits = nn.Linear(c.hidden_size + c.latent_dim, NUM_TOKENS)
+
+    def _init_original(self) -> None:
+        """The original's initialisation (its ``NNBase`` GRUs and ``init_`` layers)."""
+        for gru in (self.encoder, self.decoder):
+            for name, param in gru.named_parameters():
+                nn.init.zeros_(param) if "bias" in name else nn.init.orthogonal_(param)
+        for layer in (self.to_logits[0], self.to_logits[2]):
+            nn.init.orthogonal_(layer.weight, gain=2**0.5)
+            nn.init.zeros_(layer.bias)
+
+    def initial_hidden(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder GRU's first hidden state, (N, hidden)."""
+        return z if self.original else torch.tanh(self.latent_to_hidden(z))
+
+    def output_logits(self, out: torch.Tensor, embedded: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Logits from the GRU output, the embedding of the token that went in, and z (any leading shape)."""
+        if self.original:
+            return self.to_logits(torch.cat([out, embedded, z], dim=-1))
+        return self.to_logits(torch.cat([out, z], dim=-1))
 
     # ------------------------------------------------------------------
     def encode(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, L) padded ids -> (mu, logvar), each (N, latent_dim)."""
         lengths = (ids != dsl.PAD_ID).sum(dim=1).clamp(min=1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
-                                                   enforce_sorted=False)
+        embedding = self.encoder_embedding if self.original else self.embedding
+        packed = nn.utils.rnn.pack_padded_sequence(embedding(ids), lengths, batch_first=True, enforce_sorted=False)
         _, h = packed_gru(self.encoder, packed)
-        return self.to_mu(h[-1]), self.to_logvar(h[-1])
+        second = self.to_logvar(h[-1])
+        return self.to_mu(h[-1]), 2 * second if self.original else second
 
     @staticmethod
     def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -62,9 +124,9 @@ class ProgramVAE(nn.Module):
         """(N, L, NUM_TOKENS) grammar-masked logits of ``ids`` given ``z``."""
         steps = ids.shape[1]
         zs = z[:, None, :].expand(-1, steps, -1)
-        x = torch.cat([self.embedding(self._inputs(ids)), zs], dim=2)
-        out, _ = self.decoder(x, torch.tanh(self.latent_to_hidden(z))[None])
-        logits = self.to_logits(torch.cat([out, zs], dim=2))
+        embedded = self.embedding(self._inputs(ids))
+        out, _ = self.decoder(torch.cat([embedded, zs], dim=2), self.initial_hidden(z)[None])
+        logits = self.output_logits(out, embedded, zs)
         mask = mask_sequence(ids, self.cfg.max_tokens)
         # float32 before masking: under fp16 autocast -1e9 would become -inf, and 0 * -inf NaN in the entropy
         return logits.float().masked_fill(~mask, _NEG)
@@ -81,14 +143,14 @@ class ProgramVAE(nn.Module):
         n = z.shape[0]
         steps = self.cfg.max_tokens + 1
         grammar = GrammarMask(n, self.cfg.max_tokens, z.device)
-        h = torch.tanh(self.latent_to_hidden(z))[None]
+        h = self.initial_hidden(z)[None]
         token = torch.full((n,), self.start_token, dtype=torch.long, device=z.device)
         ids, log_prob, entropy = [], torch.zeros(n, device=z.device), torch.zeros(n, device=z.device)
         alive = torch.ones(n, dtype=torch.bool, device=z.device)
         for _ in range(steps):
-            x = torch.cat([self.embedding(token), z], dim=1)[:, None]
-            out, h = self.decoder(x, h)
-            logits = self.to_logits(torch.cat([out[:, 0], z], dim=1))
+            embedded = self.embedding(token)
+            out, h = self.decoder(torch.cat([embedded, z], dim=1)[:, None], h)
+            logits = self.output_logits(out[:, 0], embedded, z)
             logits = logits.float().masked_fill(~grammar.allowed(), _NEG)
             if stats or not greedy:
                 log_p = torch.log_softmax(logits, dim=1)
