@@ -71,3 +71,23 @@ def test_a_run_dir_with_checkpoints_is_not_resumed_silently(tmp_path):
     assert proc.returncode != 0 and "already holds checkpoints of an earlier run" in proc.stderr
     assert f"ckpt_path={run / 'checkpoints' / 'interrupted.ckpt'}" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_originals_vae_architecture_trains_exports_and_loads(tmp_path):
+    """model.vae.arch=leaps end to end: a training epoch, the export, and the loaded model decoding."""
+    import torch
+
+    run = tmp_path / "orig"
+    proc = train(tmp_path, "model=leapspl", "model.vae.arch=leaps", "model.vae.hidden_size=16",
+                 "model.vae.embedding_dim=null", "trainer.max_epochs=1", f"hydra.run.dir={run}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    vae = load_model(run / "export")
+    assert vae.cfg.arch == "leaps" and vae.cfg.embedding_dim == vae.embedding.weight.shape[1] > 16
+    with torch.no_grad():
+        assert vae.decode(torch.zeros(2, 16)).shape == (2, vae.cfg.max_tokens)
+
+
+def test_the_originals_vae_architecture_refuses_a_latent_unlike_the_hidden_state(tmp_path):
+    proc = train(tmp_path, "model.vae.arch=leaps", f"hydra.run.dir={tmp_path / 'x'}")
+    assert proc.returncode != 0 and "model.vae.latent_dim must equal model.vae.hidden_size" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -27,7 +27,7 @@ from leaps.data.demonstrations import select_covering
 from leaps.data.format import DatasetError, ProgramDataset, write_dataset
 from leaps.karel import dsl
 from leaps.karel.interpreter import Mode, Status, run_pairs
-from leaps.karel.program_generator import ProgramGenerator
+from leaps.karel.program_generator import SEQUENCE_DEPTH, ProgramGenerator
 from leaps.karel.world_generator import WorldGenerator
 
 NOT_CONTENT = ("path", "workers", "progress")
@@ -79,6 +79,9 @@ def _check(cfg: DictConfig) -> None:
             raise ValueError(f"{key} must be >= 1, got {cfg[key]}")
     if cfg.max_nesting < 0:
         raise ValueError(f"max_nesting must be >= 0, got {cfg.max_nesting}")
+    sequence_depth = cfg.get("sequence_depth", SEQUENCE_DEPTH)
+    if isinstance(sequence_depth, bool) or not isinstance(sequence_depth, int) or sequence_depth < 1:
+        raise ValueError(f"sequence_depth must be an integer >= 1, got {sequence_depth!r}")
     if not 1 <= cfg.num_demos <= cfg.world_pool:
         raise ValueError(f"need 1 <= num_demos ({cfg.num_demos}) <= world_pool ({cfg.world_pool})")
     if not 0 <= cfg.min_demo_actions <= cfg.max_demo_actions:
@@ -93,7 +96,8 @@ def generate_shard(cfg: DictConfig, shard_index: int) -> Shard:
     """``cfg.shard_size`` programs with demonstrations, deterministic in
     (cfg.seed, shard_index) alone."""
     rng = np.random.default_rng(np.random.SeedSequence([int(cfg.seed), int(shard_index)]))
-    programs_gen = ProgramGenerator(max_depth=cfg.max_depth, max_nesting=cfg.max_nesting)
+    programs_gen = ProgramGenerator(max_depth=cfg.max_depth, max_nesting=cfg.max_nesting,
+                                    sequence_depth=cfg.get("sequence_depth", SEQUENCE_DEPTH))
     worlds_gen = WorldGenerator(cfg.height, cfg.width, cfg.wall_prob, cfg.marker_prob)
     d, pool = int(cfg.num_demos), int(cfg.world_pool)
     seen: set[tuple[int, ...]] = set()

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from leaps.karel import dsl
 from leaps.models import load_model
 from leaps.models.greedy_decode import greedy_decode
-from leaps.models.vae import ProgramVAE, VAEConfig
+from leaps.models.vae import VAE_ARCHS, ProgramVAE, VAEConfig
 
 
 def _reference(vae: ProgramVAE, z: torch.Tensor) -> torch.Tensor:
@@ -16,17 +16,19 @@ def _reference(vae: ProgramVAE, z: torch.Tensor) -> torch.Tensor:
         return vae.sample(z, greedy=True, stats=False)[0]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), batch=st.integers(0, 40), scale=st.sampled_from([0.1, 1.0, 4.0]),
-       max_tokens=st.sampled_from([12, 20, dsl.MAX_PROGRAM_TOKENS]))
-def test_random_models_decode_the_same_programs(seed, batch, scale, max_tokens):
-    """Random weights, sizes, batch sizes (0 and 1 included) and length limits: short limits exercise the
-    grammar's length rule, large latents long programs."""
+       max_tokens=st.sampled_from([12, 20, dsl.MAX_PROGRAM_TOKENS]), arch=st.sampled_from(VAE_ARCHS))
+def test_random_models_decode_the_same_programs(seed, batch, scale, max_tokens, arch):
+    """Random weights, sizes, batch sizes (0 and 1 included), length limits and both architectures: short
+    limits exercise the grammar's length rule, large latents long programs."""
     torch.manual_seed(seed)
-    vae = ProgramVAE(VAEConfig(hidden_size=24, latent_dim=8, embedding_dim=12, max_tokens=max_tokens)).eval()
+    latent = 24 if arch == "leaps" else 8  # leaps: the decoder starts at z, so latent_dim = hidden_size
+    vae = ProgramVAE(VAEConfig(hidden_size=24, latent_dim=latent, embedding_dim=12, max_tokens=max_tokens,
+                               arch=arch)).eval()
     for p in vae.parameters():  # untrained GRUs write short programs; larger weights make long ones
         p.data.mul_(3.0)
-    z = torch.randn(batch, 8, generator=torch.Generator().manual_seed(seed)) * scale
+    z = torch.randn(batch, latent, generator=torch.Generator().manual_seed(seed)) * scale
     fast = greedy_decode(vae, z)
     assert fast.shape == (batch, max_tokens) and fast.dtype == torch.long
     assert torch.equal(fast, _reference(vae, z))

@@ -152,9 +152,10 @@ def test_first_improvement_draws_invalid_individuals_again():
 
 
 # ---- best_improvement: the compiled LEAPS grammar is the Python one, draw for draw ------------------------------
-@pytest.mark.parametrize("seed", range(20))
-def test_compiled_leaps_prior_and_mutation_draw_what_python_draws(seed):
-    generator = ProgramGenerator()
+@pytest.mark.parametrize("sequence_depth", [1, 2])
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_leaps_prior_and_mutation_draw_what_python_draws(seed, sequence_depth):
+    generator = ProgramGenerator(sequence_depth=sequence_depth)
     mutator, compiled = Mutator(generator), LeapsGrammar(generator)
     python_rng, compiled_rng = np.random.default_rng(seed), np.random.default_rng(seed)
     programs = generator.sample_many(4, python_rng, unique=False)

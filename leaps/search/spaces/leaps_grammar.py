@@ -69,10 +69,11 @@ class Tables:
         names, self.action_cum = generator._action_table
         self.action_ids = np.array([dsl.TOKEN_ID[n] for n in names], dtype=np.int64)
         self.max_depth, self.max_nesting = generator.max_depth, generator.max_nesting
+        self.seq_depth = generator.sequence_depth
 
     def args(self) -> tuple:
         return (self.stmt_cum, self.stmt_kinds, self.cond_cum, self.cond_negated, self.percept_cum,
-                self.percept_ids, self.action_cum, self.action_ids, self.max_depth, self.max_nesting)
+                self.percept_ids, self.action_cum, self.action_ids, self.max_depth, self.max_nesting, self.seq_depth)
 
 
 @nb.njit(cache=True)
@@ -116,18 +117,18 @@ def _condition(rng, cond_cum, cond_negated, percept_cum, percept_ids, buf, pos):
 
 @nb.njit(cache=True)
 def stmt(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum, action_ids,
-         max_depth, max_nesting, depth, nesting, buf, pos):
+         max_depth, max_nesting, seq_depth, depth, nesting, buf, pos):
     """ProgramGenerator._stmt(rng, depth, nesting) written to ``buf`` from
     ``pos``: the position after it, or -1 if ``buf`` is too small. The
     recursion is an explicit stack (numba cannot cache recursive code)."""
     return stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
-                     action_ids, max_depth, max_nesting, depth, nesting, buf, pos,
+                     action_ids, max_depth, max_nesting, seq_depth, depth, nesting, buf, pos,
                      np.empty((buf.shape[0] + 16, 3), dtype=np.int64))  # every pending task writes >= 1 token
 
 
 @nb.njit(cache=True)
 def stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum, action_ids,
-              max_depth, max_nesting, depth, nesting, buf, pos, stack):
+              max_depth, max_nesting, seq_depth, depth, nesting, buf, pos, stack):
     """stmt with the caller's task stack (at least ``buf``'s size + 16 rows)."""
     sp = _push(stack, 0, _T_STMT, depth, nesting)
     while sp > 0:
@@ -148,8 +149,8 @@ def stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, pe
         if kind == _ACTION_K:
             pos = _put(buf, pos, action_ids[_pick(action_cum, rng.random())])
         elif kind == _SEQ_K:
-            sp = _push(stack, sp, _T_STMT, d + 1, n)
-            sp = _push(stack, sp, _T_STMT, d + 1, n)
+            sp = _push(stack, sp, _T_STMT, d + seq_depth, n)
+            sp = _push(stack, sp, _T_STMT, d + seq_depth, n)
         elif kind == _REPEAT_K:  # count drawn before the body
             pos = _put(buf, _put(buf, _put(buf, pos, REPEAT), REPEAT_COUNT_0 + rng.integers(0, _REPEAT_COUNTS)), R_OPEN)
             sp = _push(stack, sp, _T_TOKEN, R_CLOSE, 0)
@@ -172,14 +173,14 @@ def stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, pe
 
 @nb.njit(cache=True)
 def sample_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
-                action_ids, max_depth, max_nesting, max_tokens, buf):
+                action_ids, max_depth, max_nesting, seq_depth, max_tokens, buf):
     """ProgramGenerator.sample_many(1, rng, max_tokens, unique=False): draw
     programs until one has at most ``max_tokens`` tokens; its length in ``buf``
     (-1 if ``buf`` was too small for a draw)."""
     while True:
         pos = _put(buf, _put(buf, _put(buf, 0, DEF), RUN), M_OPEN)
         pos = stmt(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
-                   action_ids, max_depth, max_nesting, 1, 0, buf, pos)
+                   action_ids, max_depth, max_nesting, seq_depth, 1, 0, buf, pos)
         pos = _put(buf, pos, M_CLOSE)
         if pos < 0:
             return -1
@@ -238,8 +239,8 @@ def statements(tokens):
 
 @nb.njit(cache=True)
 def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum, action_ids,
-                max_depth, max_nesting, tokens, starts, ends, nesting, head_start, head_end, max_tokens, max_tries,
-                scratch, stack, row):
+                max_depth, max_nesting, seq_depth, tokens, starts, ends, nesting, head_start, head_end, max_tokens,
+                max_tries, scratch, stack, row):
     """Mutator.mutate: one neighbour of ``tokens`` into ``row``; its length."""
     n = tokens.shape[0]
     n_stmts = starts.shape[0]
@@ -255,7 +256,7 @@ def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, 
         else:
             a, b = starts[j], ends[j]
             new_len = stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
-                                action_cum, action_ids, max_depth, max_nesting, 1 + 2 * nesting[j], nesting[j],
+                                action_cum, action_ids, max_depth, max_nesting, seq_depth, 1 + 2 * nesting[j], nesting[j],
                                 scratch, 0, stack)
         if new_len < 0:  # a draw must be whole to leave the generator as the Python version does
             raise RuntimeError("a mutation's subtree is longer than the scratch buffer")
@@ -280,14 +281,14 @@ def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, 
 
 @nb.njit(cache=True)
 def neighbours_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids, action_cum,
-                    action_ids, max_depth, max_nesting, tokens, k, max_tokens, max_tries, out, lengths):
+                    action_ids, max_depth, max_nesting, seq_depth, tokens, k, max_tokens, max_tries, out, lengths):
     """``k`` calls of Mutator.mutate on ``tokens``, into rows of ``out`` (padded)."""
     starts, ends, nesting, head_start, head_end = statements(tokens)
     scratch = np.empty(SCRATCH, dtype=np.int64)
     stack = np.empty((SCRATCH + 16, 3), dtype=np.int64)
     for i in range(k):
         lengths[i] = mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
-                                 action_cum, action_ids, max_depth, max_nesting, tokens, starts, ends, nesting,
+                                 action_cum, action_ids, max_depth, max_nesting, seq_depth, tokens, starts, ends, nesting,
                                  head_start, head_end, max_tokens, max_tries, scratch, stack, out[i])
         out[i, lengths[i]:] = PAD_ID
 

@@ -28,6 +28,10 @@ from leaps.search.spaces.leaps_grammar import LeapsGrammar
 from leaps.search.spaces.tokens import LazyTexts, TokenBatch, ids_to_text, text_to_ids
 
 GRAMMARS = ("leaps", "carvalho2024")
+SWEEPS_SEQUENCE_DEPTH = 1
+"""The LEAPS prior's ``sequence_depth`` in this space unless ``space.sequence_depth`` says otherwise: 1, the
+prior every program-space sweep in results/ was made with; the reference's (and the dataset's) is 2
+(:data:`leaps.karel.program_generator.SEQUENCE_DEPTH`)."""
 
 
 @SPACES.register
@@ -40,16 +44,19 @@ class ProgramSpace(SearchSpace):
         if grammar not in GRAMMARS:
             raise ValueError(f"space=program has no grammar {grammar!r}; its grammars: {', '.join(GRAMMARS)}")
         self.grammar = grammar
-        self.prior = prior or ProgramGenerator()
+        self.prior = prior or ProgramGenerator(sequence_depth=SWEEPS_SEQUENCE_DEPTH)
         self.leaps = LeapsGrammar(self.prior)
 
     @classmethod
     def from_config(cls, **settings: Any) -> ProgramSpace:
         if "model" in settings:
             raise ValueError("space=program uses no model: model=... applies to space=latent")
+        sequence_depth = settings.pop("sequence_depth", SWEEPS_SEQUENCE_DEPTH)
         if settings:
             raise ValueError(f"space=program has no settings {', '.join(sorted(settings))}")
-        return cls()
+        if not isinstance(sequence_depth, int) or isinstance(sequence_depth, bool) or sequence_depth < 1:
+            raise ValueError(f"space.sequence_depth must be an integer >= 1, got {sequence_depth!r}")
+        return cls(ProgramGenerator(sequence_depth=sequence_depth))
 
     def for_climber(self, variant: str) -> ProgramSpace:
         grammar = "carvalho2024" if variant == "first_improvement" else "leaps"
