@@ -24,7 +24,7 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["model.vae.hidden_size=32", "model.vae.latent_dim=16", "model.vae.embedding_dim=16"]
+SMALL = ["model.vae.arch=compact", "model.vae.hidden_size=32", "model.vae.latent_dim=16", "model.vae.embedding_dim=16"]
 PWNED = Path("/tmp/leaps_entrypoint_pwned")
 
 

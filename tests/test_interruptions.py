@@ -53,7 +53,7 @@ def test_dataset_generation_interrupted_leaves_no_file_and_reruns(tmp_path, sig)
 
 TRAIN = ["data.num_programs=60", "data.shard_size=60", "data.workers=1", "data.progress=false", "batch_size=16",
          "logger=none", "callbacks.progress_bar=false", "torch_threads=1", "model=leapsp", "export=false",
-         "model.vae.hidden_size=16", "model.vae.latent_dim=8", "model.vae.embedding_dim=8",
+         "model.vae.hidden_size=16", "model.vae.latent_dim=16",
          "trainer.limit_val_batches=1"]
 
 

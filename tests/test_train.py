@@ -7,7 +7,7 @@ from pathlib import Path
 from leaps.models import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["model.vae.hidden_size=32", "model.vae.latent_dim=16", "model.vae.embedding_dim=16"]
+SMALL = ["model.vae.hidden_size=16", "model.vae.latent_dim=16"]  # arch=leaps: the latent is the decoder's first state
 
 
 def train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -74,12 +74,11 @@ def test_a_run_dir_with_checkpoints_is_not_resumed_silently(tmp_path):
 
 
 def test_the_originals_vae_architecture_trains_exports_and_loads(tmp_path):
-    """model.vae.arch=leaps end to end: a training epoch, the export, and the loaded model decoding."""
+    """model.vae.arch=leaps (the default) end to end: a training epoch, the export, and the loaded model decoding."""
     import torch
 
     run = tmp_path / "orig"
-    proc = train(tmp_path, "model=leapspl", "model.vae.arch=leaps", "model.vae.hidden_size=16",
-                 "model.vae.embedding_dim=null", "trainer.max_epochs=1", f"hydra.run.dir={run}")
+    proc = train(tmp_path, "model=leapspl", "trainer.max_epochs=1", f"hydra.run.dir={run}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     vae = load_model(run / "export")
     assert vae.cfg.arch == "leaps" and vae.cfg.embedding_dim == vae.embedding.weight.shape[1] > 16
@@ -88,6 +87,6 @@ def test_the_originals_vae_architecture_trains_exports_and_loads(tmp_path):
 
 
 def test_the_originals_vae_architecture_refuses_a_latent_unlike_the_hidden_state(tmp_path):
-    proc = train(tmp_path, "model.vae.arch=leaps", f"hydra.run.dir={tmp_path / 'x'}")
+    proc = train(tmp_path, "model.vae.latent_dim=8", f"hydra.run.dir={tmp_path / 'x'}")
     assert proc.returncode != 0 and "model.vae.latent_dim must equal model.vae.hidden_size" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

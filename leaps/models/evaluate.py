@@ -2,7 +2,7 @@
 latent is the encoder's mean, decoding is greedy): the figures of the model
 cards, reproducible with one command.
 
-    python -m leaps.models.evaluate leaps                 # test split of the default dataset
+    python -m leaps.models.evaluate leaps                 # test split of the dataset its model card names
     python -m leaps.models.evaluate leapsp --split val --limit 2000
     python -m leaps.models.evaluate outputs/train/<run>/export --data path/to/data.h5
 """
@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from leaps import config_dir
 from leaps.data import DatasetError, KarelDataModule, build_datamodule
-from leaps.models.checkpoint import CheckpointError, load_module
+from leaps.models.checkpoint import CONFIG_FILE, SHIPPED_DIR, CheckpointError, load_module
 from leaps.models.module import LeapsModule, execute_on_demos
 
 DATA_CONFIG = config_dir() / "data" / "karel.yaml"
@@ -72,11 +72,23 @@ def evaluate_module(module: LeapsModule, batches, limit: int | None = None, prog
     return {key: value / seen for key, value in sums.items()} | {"programs": seen}
 
 
-def load_datamodule(path: str | None, batch_size: int = 256, with_states: bool = True) -> KarelDataModule:
-    """The given dataset file, or the default dataset (generated when missing)."""
+def card_data(model: str | Path) -> dict:
+    """The ``data.*`` settings a shipped model's card was measured with (its ``card.data``; ``{}``: the default
+    dataset's). The models shipped until 2026-11-29 were trained and measured on the dataset of
+    ``data.sequence_depth=1``; their cards name it, so that ``evaluate NAME`` reproduces them."""
+    config = SHIPPED_DIR / str(model) / CONFIG_FILE
+    if not config.is_file():
+        return {}
+    return dict(json.loads(config.read_text()).get("card", {}).get("data", {}))
+
+
+def load_datamodule(path: str | None, batch_size: int = 256, with_states: bool = True,
+                    settings: dict | None = None) -> KarelDataModule:
+    """The given dataset file, or the dataset of conf/data/karel.yaml with ``settings`` over it (generated when
+    missing)."""
     if path is not None:
         return KarelDataModule(path, batch_size, with_states=with_states)
-    datamodule = build_datamodule(OmegaConf.load(DATA_CONFIG), batch_size, seed=0)
+    datamodule = build_datamodule(OmegaConf.merge(OmegaConf.load(DATA_CONFIG), settings or {}), batch_size, seed=0)
     if not with_states:  # the per-step states only feed the policy
         datamodule = KarelDataModule(datamodule.data, batch_size, with_states=False)
     return datamodule
@@ -86,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m leaps.models.evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="a shipped model name (leaps, leapsp, leapspr, leapspl) or a model path")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
-    parser.add_argument("--data", default=None, help="dataset file (default: conf/data/karel.yaml)")
+    parser.add_argument("--data", default=None, help="dataset file (default: conf/data/karel.yaml, with the "
+                        "settings a shipped model's card names, e.g. the earlier dataset's sequence_depth=1)")
     parser.add_argument("--limit", type=int, default=None, help="evaluate at most this many programs")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -98,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         module = load_module(args.model)
-        datamodule = load_datamodule(args.data, args.batch_size, with_states=trains_policy(module))
+        settings = {} if args.data is not None else card_data(args.model)
+        if settings:
+            print("dataset of the model card: " + " ".join(f"data.{k}={v}" for k, v in settings.items()))
+        datamodule = load_datamodule(args.data, args.batch_size, trains_policy(module), settings)
     except (CheckpointError, FileNotFoundError, DatasetError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

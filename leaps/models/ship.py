@@ -47,7 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--data-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a data.* setting of the dataset the model was trained on, if not the default "
+                        "(repeatable; recorded in the card, so that evaluate NAME uses it)")
     args = parser.parse_args(argv)
+    if any(not s.partition("=")[0] or "=" not in s for s in args.data_setting):
+        parser.error("--data-setting takes KEY=VALUE")
+    settings = OmegaConf.to_container(OmegaConf.from_dotlist(args.data_setting))
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     try:
@@ -57,11 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     module = load_module(args.name)
-    datamodule = load_datamodule(None, with_states=trains_policy(module))
+    datamodule = load_datamodule(None, with_states=trains_policy(module), settings=settings)
     loader = getattr(datamodule, f"{args.split}_dataloader")()
     figures = evaluate_module(module, loader, args.limit)
     config = json.loads((dest / CONFIG_FILE).read_text())
-    config["card"].update({"split": args.split, "dataset": str(OmegaConf.load(DATA_CONFIG).path), **figures})
+    dataset = str(OmegaConf.merge(OmegaConf.load(DATA_CONFIG), settings).path)
+    config["card"].update({"split": args.split, "dataset": dataset, **({"data": settings} if settings else {}),
+                           **figures})
     (dest / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     print(json.dumps(config["card"], indent=2))
     return 0

@@ -104,8 +104,8 @@ def train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "train.py"), f"data.path={tmp_path / 'd.h5'}", "data.num_programs=60",
          "data.shard_size=60", "data.workers=1", "data.progress=false", "batch_size=16", "logger=none",
-         "callbacks.progress_bar=false", "torch_threads=1", "numba_threads=1", "model.vae.hidden_size=32",
-         "model.vae.latent_dim=16", "model.vae.embedding_dim=16", *args],
+         "callbacks.progress_bar=false", "torch_threads=1", "numba_threads=1", "model.vae.hidden_size=16",
+         "model.vae.latent_dim=16", *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )
 

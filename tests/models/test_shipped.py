@@ -49,7 +49,8 @@ def test_recorded_accuracies_are_reproduced(name):
 
     card = json.loads((SHIPPED_DIR / name / CONFIG_FILE).read_text())["card"]
     module = load_module(name)
-    loader = getattr(load_datamodule(None, with_states=trains_policy(module)), f"{card['split']}_dataloader")()
+    datamodule = load_datamodule(None, with_states=trains_policy(module), settings=card.get("data"))
+    loader = getattr(datamodule, f"{card['split']}_dataloader")()
     figures = evaluate_module(module, loader, card["programs"], progress=False)
     for key, value in figures.items():
         assert value == pytest.approx(card[key], abs=1e-4), key

@@ -256,8 +256,8 @@ def mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, 
         else:
             a, b = starts[j], ends[j]
             new_len = stmt_with(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
-                                action_cum, action_ids, max_depth, max_nesting, seq_depth, 1 + 2 * nesting[j], nesting[j],
-                                scratch, 0, stack)
+                                action_cum, action_ids, max_depth, max_nesting, seq_depth, 1 + 2 * nesting[j],
+                                nesting[j], scratch, 0, stack)
         if new_len < 0:  # a draw must be whole to leave the generator as the Python version does
             raise RuntimeError("a mutation's subtree is longer than the scratch buffer")
         total = n - (b - a) + new_len
@@ -288,8 +288,8 @@ def neighbours_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_c
     stack = np.empty((SCRATCH + 16, 3), dtype=np.int64)
     for i in range(k):
         lengths[i] = mutate_into(rng, stmt_cum, stmt_kinds, cond_cum, cond_negated, percept_cum, percept_ids,
-                                 action_cum, action_ids, max_depth, max_nesting, seq_depth, tokens, starts, ends, nesting,
-                                 head_start, head_end, max_tokens, max_tries, scratch, stack, out[i])
+                                 action_cum, action_ids, max_depth, max_nesting, seq_depth, tokens, starts, ends,
+                                 nesting, head_start, head_end, max_tokens, max_tries, scratch, stack, out[i])
         out[i, lengths[i]:] = PAD_ID
 
 
