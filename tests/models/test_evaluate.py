@@ -93,3 +93,62 @@ def test_init_from_a_model_with_the_other_policy_keeps_the_fresh_policy(tmp_path
         assert torch.equal(v, expected), k
     conv = "policy.state_encoder.net.0.weight"
     assert src_state[conv].shape == fresh[conv].shape  # what the old copy would have taken
+
+
+def test_init_from_a_model_with_the_other_vae_keeps_the_fresh_vae(tmp_path):
+    """A compact VAE warm-starts nothing of the original's VAE (its encoder GRU and latent heads match in shape)."""
+    from leaps.models.training import _init_weights
+
+    vae = {"hidden_size": 16, "latent_dim": 16}
+    source = LeapsModule({"vae": {**vae, "embedding_dim": 8}})
+    export_model(source, tmp_path / "src")
+    target = LeapsModule({"vae": {**vae, "arch": "leaps"}})
+    fresh = {k: v.clone() for k, v in target.state_dict().items()}
+    _init_weights(target, str(tmp_path / "src"))
+    src_state = source.state_dict()
+    for k, v in target.state_dict().items():
+        assert torch.equal(v, src_state[k] if k.startswith("policy.") else fresh[k]), k
+    assert src_state["vae.to_mu.weight"].shape == fresh["vae.to_mu.weight"].shape
+
+
+def test_evaluate_uses_the_dataset_a_shipped_models_card_names(tiny_dataset, tmp_path, monkeypatch, capsys):
+    """A model shipped with figures of another dataset (ship --data-setting) names it in its card: evaluate NAME
+    builds that one, and says so; --data still wins; the four shipped models' cards are on the default dataset."""
+    import leaps.models.evaluate as evaluate
+
+    assert evaluate.card_data("leapsp") == {} and evaluate.card_data("no/such/model") == {}
+    ship(export_model(LeapsModule(SMALL), tmp_path / "export"), "tiny",
+         {"data": {"sequence_depth": 1}}, dest_root=tmp_path / "shipped")
+    monkeypatch.setattr(evaluate, "SHIPPED_DIR", tmp_path / "shipped")
+    monkeypatch.setattr(evaluate, "load_module", lambda name: load_module(tmp_path / "shipped" / name))
+    assert evaluate.card_data("tiny") == {"sequence_depth": 1}
+    asked = []
+
+    def fake(path, batch_size=256, with_states=True, settings=None):
+        asked.append((path, settings))
+        return KarelDataModule(tiny_dataset, 16, with_states=with_states)
+
+    monkeypatch.setattr(evaluate, "load_datamodule", fake)
+    assert evaluate_main(["tiny", "--limit", "8"]) == 0
+    assert "dataset of the model card: data.sequence_depth=1" in capsys.readouterr().out
+    assert evaluate_main(["tiny", "--limit", "8", "--data", str(tiny_dataset)]) == 0
+    assert asked == [(None, {"sequence_depth": 1}), (str(tiny_dataset), {})]
+
+
+def test_ship_records_the_data_settings_it_evaluated_on(tmp_path, monkeypatch, tiny_dataset):
+    import leaps.models.ship as ship_module
+
+    export_model(LeapsModule(SMALL), tmp_path / "export")
+    monkeypatch.setattr(ship_module, "SHIPPED_DIR", tmp_path / "shipped")
+    monkeypatch.setattr(ship_module, "ship", lambda src, name, card: ship(src, name, card, tmp_path / "shipped"))
+    monkeypatch.setattr(ship_module, "load_module", lambda name: load_module(tmp_path / "shipped" / name))
+    asked = []
+    monkeypatch.setattr(ship_module, "load_datamodule", lambda path, with_states=True, settings=None: asked.append(
+        settings) or KarelDataModule(tiny_dataset, 16, with_states=with_states))
+    assert ship_module.main([str(tmp_path / "export"), "tiny", "--wall-time-min", "1", "--limit", "8",
+                             "--data-setting", "sequence_depth=1", "--data-setting", "path=x.h5"]) == 0
+    card = json.loads((tmp_path / "shipped" / "tiny" / "config.json").read_text())["card"]
+    assert asked == [{"sequence_depth": 1, "path": "x.h5"}]
+    assert card["data"] == {"sequence_depth": 1, "path": "x.h5"} and card["dataset"] == "x.h5"
+    with pytest.raises(SystemExit):
+        ship_module.main([str(tmp_path / "export"), "tiny", "--wall-time-min", "1", "--data-setting", "novalue"])
