@@ -73,9 +73,9 @@ def evaluate_module(module: LeapsModule, batches, limit: int | None = None, prog
 
 
 def card_data(model: str | Path) -> dict:
-    """The ``data.*`` settings a shipped model's card was measured with (its ``card.data``; ``{}``: the default
-    dataset's). The models shipped until 2026-11-29 were trained and measured on the dataset of
-    ``data.sequence_depth=1``; their cards name it, so that ``evaluate NAME`` reproduces them."""
+    """The ``data.*`` settings a shipped model's card was measured with (its ``card.data``, written by ``ship
+    --data-setting``; ``{}``: the default dataset's), so that ``evaluate NAME`` reproduces any card. The four
+    shipped models' cards are on the default dataset (their earlier dataset's figures: ``card.earlier_dataset``)."""
     config = SHIPPED_DIR / str(model) / CONFIG_FILE
     if not config.is_file():
         return {}

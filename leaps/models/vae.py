@@ -14,7 +14,7 @@ interface and losses:
 - ``compact``, this repository's first: one 256-wide embedding shared by
   encoder and decoder, the decoder starting at ``tanh(W z)``, a single linear
   layer over the GRU output and ``z``; PyTorch's default initialisation. The
-  models shipped until 2026-11-29 carry it.
+  four shipped models (2026-11-28) carry it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class VAEConfig:
     latent_dim: int = 256
     embedding_dim: int | None = None  # None: the architecture's own (compact 256, leaps the vocabulary's size)
     max_tokens: int = dsl.MAX_PROGRAM_TOKENS
-    arch: str = "compact"  # a config without it (the models shipped until 2026-11-29) means compact
+    arch: str = "compact"  # a config without it (the four shipped models') means compact
 
     def __post_init__(self) -> None:
         check_vae_arch(self.arch)
