@@ -70,7 +70,7 @@ class ProgramGenerator:
     action_probs: dict[str, float] = field(default_factory=lambda: dict(ACTION_PROBS))
 
     def __post_init__(self) -> None:
-        if not isinstance(self.sequence_depth, int) or self.sequence_depth < 1:
+        if isinstance(self.sequence_depth, bool) or not isinstance(self.sequence_depth, int) or self.sequence_depth < 1:
             raise ValueError(f"sequence_depth must be an integer >= 1, got {self.sequence_depth!r}")
         for name, probs, allowed in (
             ("statement", self.statement_probs, set(STATEMENT_PROBS)),

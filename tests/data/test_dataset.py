@@ -302,3 +302,18 @@ def test_length_buckets_under_ddp_shard_each_global_batch():
     for i in range(0, 990, 10):  # the full global batches: the same programs as the single process's batch
         both = orders[0][i // 2:i // 2 + 5] + orders[1][i // 2:i // 2 + 5]
         assert sorted(both) == sorted(single[i:i + 10])
+
+
+def test_sequence_depth_shapes_the_programs_and_is_part_of_the_files_settings(tmp_path):
+    """data.sequence_depth=2 (the reference's) gives shorter programs than the earlier sampler's 1; a file made
+    with the other value is refused, naming the setting; nonsense fails up front."""
+    shallow = build(small_cfg(tmp_path, num_programs=200, shard_size=100))
+    deep = build(small_cfg(tmp_path, num_programs=200, shard_size=100, sequence_depth=1))
+    assert shallow.program_lengths.mean() + 4 < deep.program_lengths.mean()
+    cfg = small_cfg(tmp_path, num_programs=30, shard_size=30)
+    build_datamodule(cfg, 8, 0)
+    with pytest.raises(DatasetError, match="sequence_depth"):
+        build_datamodule(small_cfg(tmp_path, num_programs=30, shard_size=30, sequence_depth=1), 8, 0)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="sequence_depth must be an integer >= 1"):
+            build(small_cfg(tmp_path, sequence_depth=bad))

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +71,22 @@ def _resumed_equals_uninterrupted(method, budget, make_evaluator, stop_at):
 def test_resume_equals_uninterrupted():
     _resumed_equals_uninterrupted(HillClimbing(neighbours=40), 2000, lambda: TaskEvaluator("harvester", seed=0), 7)
     _resumed_equals_uninterrupted(RandomSearch(batch_size=64), 2000, lambda: TaskEvaluator("topoff", seed=0), 5)
+
+
+def test_program_space_prior_depth_is_a_setting_with_the_sweeps_default():
+    """space.sequence_depth: 1 (the prior the program-space sweeps in results/ were made with) unless set; the
+    reference's 2 draws shorter programs."""
+    from hydra import compose, initialize_config_dir
+
+    from leaps import config_dir
+
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        cfg = compose("search", overrides=["searcher=hill_climbing", "space=program"])
+    assert cfg.space.sequence_depth == 1 and ProgramSpace.from_config().prior.sequence_depth == 1
+    rng = np.random.default_rng(0)
+    lengths = {depth: np.mean([len(p) for p in ProgramSpace.from_config(sequence_depth=depth).sample(300, rng)])
+               for depth in (1, 2)}
+    assert lengths[2] + 4 < lengths[1]
+    for bad in (0, "2", True):
+        with pytest.raises(ValueError, match="space.sequence_depth must be an integer >= 1"):
+            ProgramSpace.from_config(sequence_depth=bad)
