@@ -79,9 +79,7 @@ def _check(cfg: DictConfig) -> None:
             raise ValueError(f"{key} must be >= 1, got {cfg[key]}")
     if cfg.max_nesting < 0:
         raise ValueError(f"max_nesting must be >= 0, got {cfg.max_nesting}")
-    sequence_depth = cfg.get("sequence_depth", SEQUENCE_DEPTH)
-    if isinstance(sequence_depth, bool) or not isinstance(sequence_depth, int) or sequence_depth < 1:
-        raise ValueError(f"sequence_depth must be an integer >= 1, got {sequence_depth!r}")
+    ProgramGenerator(sequence_depth=cfg.get("sequence_depth", SEQUENCE_DEPTH))  # its own check, up front
     if not 1 <= cfg.num_demos <= cfg.world_pool:
         raise ValueError(f"need 1 <= num_demos ({cfg.num_demos}) <= world_pool ({cfg.world_pool})")
     if not 0 <= cfg.min_demo_actions <= cfg.max_demo_actions:

@@ -54,9 +54,11 @@ class ProgramSpace(SearchSpace):
         sequence_depth = settings.pop("sequence_depth", SWEEPS_SEQUENCE_DEPTH)
         if settings:
             raise ValueError(f"space=program has no settings {', '.join(sorted(settings))}")
-        if not isinstance(sequence_depth, int) or isinstance(sequence_depth, bool) or sequence_depth < 1:
-            raise ValueError(f"space.sequence_depth must be an integer >= 1, got {sequence_depth!r}")
-        return cls(ProgramGenerator(sequence_depth=sequence_depth))
+        try:
+            prior = ProgramGenerator(sequence_depth=sequence_depth)
+        except ValueError as err:  # its own check, named as the setting
+            raise ValueError(f"space.{err}") from None
+        return cls(prior)
 
     def for_climber(self, variant: str) -> ProgramSpace:
         grammar = "carvalho2024" if variant == "first_improvement" else "leaps"
