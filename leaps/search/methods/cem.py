@@ -4,8 +4,12 @@ runs in a space that provides them (``space=latent``, the program embedding
 space of a stage-1 model):
 
 - each iteration samples ``population_size`` latents around the current mean
-  with an isotropic ``sigma``, decodes them by sampling the decoder, and
-  evaluates them; the elites (top ``elitism_rate``, ties broken by program
+  with an isotropic ``sigma``, decodes them greedily (the reference's decoder
+  takes the argmax whenever it runs under CEM, whatever its ``deterministic``
+  flag says: pretrain/models.py, ``setup == 'CEM'``), and evaluates them;
+  ``population_decoding=sample`` samples the decoder instead, as this
+  repository did before 2026-11-28 (the CEM sweeps in results/ made before
+  then); the elites (top ``elitism_rate``, ties broken by program
   text as the reference's sort does) give the new mean, plain or weighted by
   their (raw) returns;
 - the mean itself is decoded greedily and evaluated every iteration; the
@@ -42,6 +46,7 @@ from leaps.search.spaces.base import VECTORS, SearchSpace, VectorSpace
 
 INIT_TYPES = ("normal", "tiny_normal", "ones", "zeros")
 REDUCTIONS = ("mean", "weighted_mean")
+POPULATION_DECODINGS = ("greedy", "sample")
 
 
 @METHODS.register
@@ -60,6 +65,7 @@ class CEM(SearchMethod):
     max_iterations: int = 1000
     converge_iterations: int = 10
     restart_after: int | None = None
+    population_decoding: str = "greedy"
 
     def __post_init__(self) -> None:
         check_counts(population_size=self.population_size, max_iterations=self.max_iterations,
@@ -69,6 +75,9 @@ class CEM(SearchMethod):
             raise ValueError(f"elitism_rate must be in (0, 1], got {self.elitism_rate}")
         if self.reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
+        if self.population_decoding not in POPULATION_DECODINGS:
+            raise ValueError(f"population_decoding must be one of {POPULATION_DECODINGS}, "
+                             f"got {self.population_decoding!r}")
         if self.init_type not in INIT_TYPES:
             raise ValueError(f"init_type must be one of {INIT_TYPES}, got {self.init_type!r}")
 
@@ -112,7 +121,8 @@ class CEM(SearchMethod):
         sigma = sigma_at(self, index - self.phase_start)
         best_before = evaluate.best.mean_return
         population = self.mean + sigma * torch.randn(self.population_size, self.space.dim, generator=self.generator)
-        programs = self.space.decode_vectors(population, greedy=False, generator=self.generator)
+        programs = self.space.decode_vectors(population, greedy=self.population_decoding == "greedy",
+                                             generator=self.generator)
         result = evaluate(programs)
         self.mean = elite_mean(population, result.raw_return, programs.texts, self)
         mean_program = self.space.decode_vectors(self.mean[None], greedy=True)

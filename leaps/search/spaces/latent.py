@@ -2,8 +2,8 @@
 (``model=NAME|PATH``; its hyperparameters come from the model's own
 config.json). Individuals are latent vectors: samples of the prior N(0, I),
 neighbours ``z + neighbour_sigma * N(0, I)``, decoded greedily by the
-model's grammar-masked decoder; methods that work on the vectors
-themselves (CEM) decode by sampling as well."""
+model's grammar-masked decoder; ``decode_vectors`` can sample the decoder
+instead (CEM's ``population_decoding=sample``)."""
 
 from __future__ import annotations
 
