@@ -58,8 +58,18 @@ def protocol_note(protocol: str, spread: str = "std") -> str:
             f"iteration, the statistic the original LEAPS code reports).")
 
 
+def sampled_population(result: dict) -> bool:
+    """A CEM run that sampled its population's programs: ``population_decoding=sample``, or made before the
+    setting existed (2026-11-28), when CEM always sampled. A result without its searcher's settings says nothing."""
+    settings = (result.get("config") or {}).get("searcher")
+    if result["searcher"] != "cem" or not settings:
+        return False
+    return settings.get("population_decoding", "sample") == "sample"
+
+
 def run_label(result: dict) -> str:
-    """A table column: the searcher, its variant if it has one, its stage-1 model, CEM restarts if on,
+    """A table column: the searcher, its variant if it has one, ``[sampled]`` for a CEM that sampled its
+    population's programs, its stage-1 model, CEM restarts if on,
     any call budget other than the protocol's (``task.call_budget``) and any
     evaluation budget given (``eval_budget``), so that a table mixing budgets
     says which cell had which."""
@@ -68,6 +78,8 @@ def run_label(result: dict) -> str:
     variant = (config.get("searcher") or {}).get("variant")
     if variant is not None:  # hill climbing's: runs made before variants existed are best_improvement, unlabelled
         label += f" [{variant}]"
+    if sampled_population(result):
+        label += " [sampled]"
     restart_after = (config.get("searcher") or {}).get("restart_after")
     if restart_after is not None:
         label += f" + restarts/{restart_after}"

@@ -162,7 +162,8 @@ def test_a_given_evaluation_budget_is_named_in_the_column():
 def test_cem_restarts_are_named_in_the_column():
     base = {"task": "maze", "searcher": "cem", "model": "leaps", "best_return": 1.0, "evaluations": 10,
             "wall_time_s": 1.0}
-    results = [{**base, "config": {"searcher": {"restart_after": n}}} for n in (50, None)]
+    results = [{**base, "config": {"searcher": {"restart_after": n, "population_decoding": "greedy"}}}
+               for n in (50, None)]
     assert rows(report.table(results))["task"] == ["LEAPS (paper)", "cem (leaps)", "cem + restarts/50 (leaps)"]
 
 
@@ -278,3 +279,14 @@ def test_at_evaluations_on_the_command_line(tmp_path, capsys):
     (untraced / "results.json").write_text(json.dumps({**_traced([[1, 0.1]], 1000, None), "best_trace": None}))
     report.main([str(tmp_path), "--at-evaluations", "100", "--plot", str(tmp_path / "p.png")])
     assert "leaves out 1 of 3 runs (1 without a best_trace" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("searcher", "searcher_config", "label"), [
+    ("cem", {"population_decoding": "greedy", "restart_after": 50}, "cem + restarts/50 (leaps)"),
+    ("cem", {"population_decoding": "sample"}, "cem [sampled] (leaps)"),
+    ("cem", {"restart_after": None}, "cem [sampled] (leaps)"),  # made before the setting existed: CEM sampled
+    ("latent_cem", {}, "latent_cem (leaps)"),  # the successors' CEM always decodes greedily
+])
+def test_a_cem_that_sampled_its_population_is_its_own_column(searcher, searcher_config, label):
+    result = {"searcher": searcher, "model": "leaps", "config": {"searcher": {"name": searcher, **searcher_config}}}
+    assert report.run_label(result) == label
