@@ -4,11 +4,12 @@ counting, best program, restarts) under protocol=carvalho2024, for each
 variant and task, beside the evaluator alone on the very batches the search
 scored. A search that solves its task early is followed by the next seed
 until the budget is spent. ``--cem`` adds CEM in a latent space (population
-64, Harvester, a 256-d model with random weights, CPU).
+64, Harvester, the shipped ``leaps`` model or ``--cem-model``, CPU), with the
+population decoded greedily (the reference's) and sampled.
 
     python benchmarks/search.py [--tasks doorkey,harvester,snake]
         [--variants first_improvement,best_improvement] [--budget 200000] [--seed 0] [--numba-threads N]
-        [--memory on|off|both] [--cem]
+        [--memory on|off|both] [--cem] [--cem-model NAME]
 
 Columns: charged evaluations/s end to end; the evaluator alone on the
 calls it received (programs scored/s; first_improvement's calls stop at
@@ -71,24 +72,27 @@ def hill_climbing(task: str, variant: str, budget: int, seed: int, remember: boo
     return end_to_end, alone, scored / charged, seeds
 
 
-def cem(iterations: int, threads: int) -> None:
+def cem(iterations: int, threads: int, model: str) -> None:
+    """CEM's iterations/s in a stage-1 model's space with each population decoding (greedy is the reference's)."""
     import torch
 
-    from leaps.models import LeapsModule
+    from leaps.models import load_model
     from leaps.search import CEM, LatentSpace
+    from leaps.search.methods.cem import POPULATION_DECODINGS
 
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    space = LatentSpace(LeapsModule().vae.eval())
+    space = LatentSpace(load_model(model).eval())
     harvester = protocols.get("leaps").evaluator("harvester")
-    method = CEM(population_size=64, sigma=0.5, init_type="normal", max_iterations=iterations,
-                 converge_iterations=iterations + 1)
     search(CEM(population_size=4, max_iterations=1), space, harvester, eval_budget=5, seed=0)  # warm-up
-    start = time.perf_counter()
-    result = search(method, space, harvester, eval_budget=method.worst_case_evaluations(), seed=0)
-    elapsed = time.perf_counter() - start
-    print(f"CEM (population 64, Harvester, latent {space.dim}): {result.iterations / elapsed:.2f} iterations/s, "
-          f"{result.evaluations / elapsed:,.0f} program evaluations/s ({threads} torch threads)")
+    for decoding in POPULATION_DECODINGS:
+        method = CEM(population_size=64, sigma=0.5, init_type="normal", max_iterations=iterations,
+                     converge_iterations=iterations + 1, population_decoding=decoding)
+        start = time.perf_counter()
+        result = search(method, space, harvester, eval_budget=method.worst_case_evaluations(), seed=0)
+        elapsed = time.perf_counter() - start
+        print(f"CEM (population 64, Harvester, model {model}, latent {space.dim}, population decoded {decoding}): "
+              f"{result.iterations / elapsed:.2f} iterations/s, {result.evaluations / elapsed:,.0f} program "
+              f"evaluations/s ({threads} torch threads)", flush=True)
 
 
 def main() -> None:
@@ -102,6 +106,7 @@ def main() -> None:
                         help="the search's score cache (leaps.search.score_cache; on in every search)")
     parser.add_argument("--cem", action="store_true", help="also CEM in a latent space")
     parser.add_argument("--iterations", type=int, default=20, help="CEM iterations")
+    parser.add_argument("--cem-model", default="leaps", help="the stage-1 model CEM searches (shipped name or path)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for CEM (search.py's torch_threads)")
     args = parser.parse_args()
     set_numba_threads(args.numba_threads)
@@ -117,7 +122,7 @@ def main() -> None:
                 print(f"{task:10s} {variant:18s} {'on' if remember else 'off':>6s} {end_to_end:>12,.0f} "
                       f"{alone:>12,.0f} {ratio:>9.2f} {seeds:>6d}", flush=True)
     if args.cem:
-        cem(args.iterations, args.threads)
+        cem(args.iterations, args.threads, args.cem_model)
 
 
 if __name__ == "__main__":
