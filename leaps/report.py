@@ -74,13 +74,14 @@ def run_label(result: dict) -> str:
     evaluation budget given (``eval_budget``), so that a table mixing budgets
     says which cell had which."""
     config = result.get("config") or {}
+    searcher = config.get("searcher") or {}
     label = result["searcher"]
-    variant = (config.get("searcher") or {}).get("variant")
+    variant = searcher.get("variant")
     if variant is not None:  # hill climbing's: runs made before variants existed are best_improvement, unlabelled
         label += f" [{variant}]"
     if sampled_population(result):
         label += " [sampled]"
-    restart_after = (config.get("searcher") or {}).get("restart_after")
+    restart_after = searcher.get("restart_after")
     if restart_after is not None:
         label += f" + restarts/{restart_after}"
     label += f" ({result['model']})" if result.get("model") else ""
