@@ -69,7 +69,7 @@ def sampled_population(result: dict) -> bool:
 
 def run_label(result: dict) -> str:
     """A table column: the searcher, its variant if it has one, ``[sampled]`` for a CEM that sampled its
-    population's programs, its stage-1 model, CEM restarts if on,
+    population's programs, its stage-1 model, CEM restarts if on, worlds redrawn if they were,
     any call budget other than the protocol's (``task.call_budget``) and any
     evaluation budget given (``eval_budget``), so that a table mixing budgets
     says which cell had which."""
@@ -85,6 +85,8 @@ def run_label(result: dict) -> str:
     if restart_after is not None:
         label += f" + restarts/{restart_after}"
     label += f" ({result['model']})" if result.get("model") else ""
+    redraw_every = (config.get("protocol") or {}).get("redraw_every")
+    label += f" [worlds redrawn/{redraw_every}]" if redraw_every is not None else ""
     budget = (config.get("task") or {}).get("call_budget")
     label += f" [{budget:,} calls]" if budget is not None else ""
     eval_budget = config.get("eval_budget")  # null: the default, CEM's worst case on the task

@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from leaps import config_dir
 from leaps.karel.protocols.base import EvaluationWorlds
 from leaps.loggers import check_logger
-from leaps.search.evaluators import GRID_KEYS, protocol_of, search_evaluator
+from leaps.search.evaluators import GRID_KEYS, protocol_of, search_evaluator, world_redraws
 
 RENAMED_KEYS = {
     "budget": "renamed to eval_budget (program evaluations per search; task.call_budget is calls per episode)",
@@ -74,6 +74,7 @@ def check_search_config(cfg: DictConfig) -> None:
         raise ValueError("searcher=given needs a program: add searcher.program='DEF run m( ... m)'")
     check_logger(cfg.get("logger") or {})
     search_evaluator(cfg)  # the protocol has the task and its settings
+    world_redraws(cfg)
     _check_generalisation(cfg)
 
 

@@ -6,7 +6,7 @@ generalisation test go to them directly and so never count."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,26 @@ class Programs:
         return len(self.texts)
 
 
+@dataclass(frozen=True)
+class WorldRedraws:
+    """A search whose worlds are redrawn every ``every`` iterations
+    (``protocol.redraw_every``): iteration i (1-based) scores programs on the
+    worlds of draw ceil(i / every), those of ``evaluator_for(draw)``. The
+    reference's CEM runs so: each of its environments evaluates one program
+    per iteration and resets, drawing new worlds, after 100 steps (its
+    ``max_episode_steps``), and once more before the first."""
+
+    every: int
+    evaluator_for: Callable[[int], Evaluator]
+
+    def __post_init__(self) -> None:
+        if self.every < 1:
+            raise ValueError(f"redraw_every must be >= 1 iteration, got {self.every}")
+
+    def draw_at(self, iteration: int) -> int:
+        return (iteration - 1) // self.every + 1
+
+
 class Evaluations:
     """A search's evaluator, counting every program it scores against
     ``eval_budget`` and keeping the best program seen."""
@@ -45,7 +65,9 @@ class Evaluations:
         the count, the scores and so the search are the same either way."""
         if eval_budget < 1:
             raise ValueError(f"eval_budget must be >= 1 program evaluation, got {eval_budget}")
+        self.remember = remember
         self.evaluator: Evaluator = ScoreCache(evaluator) if remember else evaluator
+        self.draw = 0  # which of the search's sets of worlds ``evaluator`` scores on (WorldRedraws)
         self.eval_budget = eval_budget
         self.count = 0
         self.best = BestTracker()
@@ -61,6 +83,13 @@ class Evaluations:
     def room(self) -> int:
         """Evaluations left in the budget."""
         return self.eval_budget - self.count
+
+    def use_worlds(self, evaluator: Evaluator, draw: int) -> None:
+        """Score from now on with ``evaluator`` (the worlds of ``draw``),
+        forgetting every remembered score; the count and the best program
+        (with the return it had when scored) stay."""
+        self.evaluator = ScoreCache(evaluator) if self.remember else evaluator
+        self.draw = draw
 
     def solved(self) -> bool:
         """Whether the best program reaches the task's maximum return."""

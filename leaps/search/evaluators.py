@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 
 from leaps.karel import protocols
 from leaps.karel.protocols.base import EvaluationProtocol, EvaluationWorlds, Evaluator
-from leaps.search.evaluations import Programs
+from leaps.search.evaluations import Programs, WorldRedraws
 
 GRID_KEYS = ("height", "width")
 
@@ -54,12 +54,30 @@ def _evaluator(cfg: DictConfig, worlds: EvaluationWorlds, call_budget: int | Non
     return protocol.evaluator(str(cfg.task.name), call_budget, worlds, **grid)
 
 
-def search_evaluator(cfg: DictConfig) -> Evaluator:
-    """The task as the search sees it: ``task.n_worlds`` worlds (null: the protocol's default) for ``seed``."""
+def _search_worlds(cfg: DictConfig, draw: int = 0) -> EvaluationWorlds:
     n_worlds = cfg.task.get("n_worlds")
     if n_worlds is not None and int(n_worlds) < 1:
         raise ValueError(f"task.n_worlds must be >= 1, got {n_worlds}")
-    return _evaluator(cfg, EvaluationWorlds(int(cfg.seed), None if n_worlds is None else int(n_worlds)))
+    return EvaluationWorlds(int(cfg.seed), None if n_worlds is None else int(n_worlds), draw=draw)
+
+
+def search_evaluator(cfg: DictConfig) -> Evaluator:
+    """The task as the search sees it: ``task.n_worlds`` worlds (null: the protocol's default) for ``seed``."""
+    return _evaluator(cfg, _search_worlds(cfg))
+
+
+def world_redraws(cfg: DictConfig) -> WorldRedraws | None:
+    """The search's redrawn worlds, every ``protocol.redraw_every`` iterations (null: none);
+    ``ValueError`` for a protocol with fixed worlds."""
+    every = (cfg.get("protocol") or {}).get("redraw_every")
+    if every is None:
+        return None
+    protocol = protocol_of(cfg)
+    if not protocol.redraws_worlds:
+        raise ValueError(f"protocol.redraw_every must stay null under protocol={protocol.name}: its worlds are fixed")
+    if isinstance(every, bool) or not isinstance(every, int):
+        raise ValueError(f"protocol.redraw_every must be an integer number of iterations, got {every!r}")
+    return WorldRedraws(every, lambda draw: _evaluator(cfg, _search_worlds(cfg, draw)))
 
 
 def test_return(cfg: DictConfig, program: str) -> float:

@@ -11,7 +11,7 @@ reports, snapshots to resume from, and the result.
 from __future__ import annotations
 
 from leaps.karel.protocols.base import Evaluator
-from leaps.search.evaluations import Evaluations
+from leaps.search.evaluations import Evaluations, WorldRedraws
 from leaps.search.methods.base import SearchMethod
 from leaps.search.results import Callback, Checkpoint, IterationReport, SearchResult, finite_mean
 from leaps.search.spaces import SPACES
@@ -45,13 +45,15 @@ def check_fit(method: SearchMethod, space: SearchSpace | type[SearchSpace] | Non
 def search(
     method: SearchMethod, space: SearchSpace | None, evaluator: Evaluator, eval_budget: int, seed: int,
     callback: Callback | None = None, state: dict | None = None, checkpoint: Checkpoint | None = None,
-    remember: bool = True,
+    remember: bool = True, redraws: WorldRedraws | None = None,
 ) -> SearchResult:
     """Run ``method`` in ``space`` on ``evaluator``'s task for at most
     ``eval_budget`` program evaluations. ``checkpoint`` receives the state at
     every iteration boundary (those its ``due()`` accepts, if it has one); passing one back as ``state`` continues the
     search exactly where that state was taken. ``remember``: run each distinct
-    program once (leaps.search.score_cache; the result is the same either way)."""
+    program once (leaps.search.score_cache; the result is the same either way).
+    ``redraws``: score each iteration on the worlds of its draw (the
+    reference's CEM); None: on ``evaluator``'s worlds throughout."""
     check_fit(method, space)
     evaluate = Evaluations(evaluator, eval_budget, remember)
     history: list[dict] = []
@@ -76,6 +78,9 @@ def search(
         if evaluate.room < method.step_evaluations():
             break
         iteration += 1
+        draw = 0 if redraws is None else redraws.draw_at(iteration)  # the iteration's alone: resumes redraw alike
+        if draw != evaluate.draw:
+            evaluate.use_worlds(redraws.evaluator_for(draw), draw)
         step = method.step(evaluate, iteration)
         if step is None:
             break

@@ -19,7 +19,7 @@ from leaps.karel import dsl
 from leaps.karel.protocols.base import Evaluator
 from leaps.karel.rendering import save_rollout
 from leaps.search.checks import check_search_config
-from leaps.search.evaluators import generalisation, protocol_of, search_evaluator, test_return
+from leaps.search.evaluators import generalisation, protocol_of, search_evaluator, test_return, world_redraws
 from leaps.search.loop import check_fit, search
 from leaps.search.methods import METHODS, SearchMethod
 from leaps.search.results import IterationReport, SearchResult
@@ -119,6 +119,7 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
     try:
         check_search_config(cfg)
         evaluator = search_evaluator(cfg)
+        redraws = world_redraws(cfg)
         method = make_method(cfg)
         set_threads(cfg.get("torch_threads"), cfg.get("numba_threads"))
         space = make_space(cfg, method)
@@ -155,7 +156,8 @@ def run_search(cfg: DictConfig, out_dir: Path) -> SearchResult:
             if state is not None:
                 progress.console.print(f"resuming from {saver.path} (iteration {state.get('iteration')})")
                 saver.elapsed = float(state.get("wall_time_s", 0.0))
-            result = search(method, space, evaluator, eval_budget, int(cfg.seed), callback, state, saver)
+            result = search(method, space, evaluator, eval_budget, int(cfg.seed), callback, state, saver,
+                            redraws=redraws)
         except (ValueError, SearchError) as err:
             logger.close()
             raise SearchError(str(err)) from None

@@ -23,15 +23,20 @@ class EvaluationWorlds:
     ``count`` None takes the protocol's default (``search_worlds``, or
     ``test_worlds`` when ``held_out``). Held-out worlds come from a stream no
     search draws from, so a program's return on them says how it does on
-    worlds it was not selected on."""
+    worlds it was not selected on. ``draw`` k >= 1 is a search's k-th set of
+    redrawn worlds (``protocol.redraw_every``; a protocol with
+    ``redraws_worlds``), each from a stream of its own; 0 is the first set."""
 
     seed: int = 0
     count: int | None = None
     held_out: bool = False
+    draw: int = 0
 
     def __post_init__(self) -> None:
         if self.count is not None and self.count < 1:
             raise ValueError(f"an evaluation needs at least one world, got count={self.count}")
+        if self.draw < 0 or (self.draw and self.held_out):
+            raise ValueError(f"draw must be >= 0 and 0 for held-out worlds, got {self.draw}")
 
 
 class Scores(Protocol):
@@ -95,6 +100,8 @@ class EvaluationProtocol(ABC):
     """Calls per episode when the task does not say."""
     call_budget_fixed: bool = False
     """True when a task's call budget cannot be changed."""
+    redraws_worlds: bool = False
+    """True when a search may redraw its worlds as it goes (``protocol.redraw_every``, ``EvaluationWorlds.draw``)."""
     reference_returns: Mapping[str, float] = {}
     """Returns the protocol's paper reports, by task, shown beside the report tables (in the paper's order)."""
     published_baselines: Mapping[str, tuple[str, Mapping[str, float]]] = {}

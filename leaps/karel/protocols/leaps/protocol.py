@@ -19,6 +19,8 @@ TEST_WORLDS_STREAM = 0x7E57
 """Spawn key of the generator that draws held-out worlds: with it the
 stream differs from ``default_rng(seed)``, which draws a search's worlds,
 for every search seed."""
+REDRAW_STREAM = 0x4EDA
+"""Spawn key of the generators of a search's redrawn worlds (``draw`` k: spawn key (REDRAW_STREAM, k))."""
 PUBLISHED_RETURNS = {
     "stairclimber": 1.00,
     "fourcorner": 0.45,
@@ -40,9 +42,12 @@ abstract state, DRL-abs), shown beside ``rl.py``'s runs."""
 
 def world_generator(worlds: EvaluationWorlds) -> np.random.Generator:
     """Search worlds come from ``default_rng(seed)``, held-out ones from the
-    same seed with the TEST_WORLDS_STREAM spawn key."""
+    same seed with the TEST_WORLDS_STREAM spawn key, redrawn ones with
+    (REDRAW_STREAM, draw)."""
     if worlds.held_out:
         return np.random.default_rng(np.random.SeedSequence(worlds.seed, spawn_key=(TEST_WORLDS_STREAM,)))
+    if worlds.draw:
+        return np.random.default_rng(np.random.SeedSequence(worlds.seed, spawn_key=(REDRAW_STREAM, worlds.draw)))
     return np.random.default_rng(worlds.seed)
 
 
@@ -52,6 +57,7 @@ class LeapsProtocol(EvaluationProtocol):
                "drawn from the search seed (10 by default)")
     search_worlds = DEFAULT_NUM_WORLDS
     call_budget = DEFAULT_BUDGET
+    redraws_worlds = True
     reference_returns = PUBLISHED_RETURNS
     published_baselines = PUBLISHED_DRL
 
@@ -66,6 +72,8 @@ class LeapsProtocol(EvaluationProtocol):
         worlds = worlds or EvaluationWorlds()
         count = worlds.count or (self.test_worlds if worlds.held_out else self.search_worlds)
         bound = get_task(task, call_budget=call_budget, **task_options)
+        if worlds.draw:  # drawn as the reference's environment reset draws them (Task.reset_variant)
+            bound = bound.reset_variant()
         return TaskEvaluator(bound, worlds=bound.initial_worlds(count, world_generator(worlds)))
 
     def vector_backend(self, task: str, num_envs: int, **task_options: Any) -> Any:

@@ -132,6 +132,12 @@ class Task(ABC):
     def sample_world(self, rng: np.random.Generator):
         """One initial :class:`~leaps.karel.world.World`."""
 
+    def reset_variant(self) -> Task:
+        """The task whose worlds a search redraws (``protocol.redraw_every``):
+        the reference's environment reset draws them with its generators'
+        default arguments, which differ from the first draw only for TopOff."""
+        return self
+
     def initial_worlds(self, n: int, rng: np.random.Generator) -> WorldBatch:
         if n < 1:
             raise ValueError(f"need at least one initial world, got n={n}")
