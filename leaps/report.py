@@ -84,9 +84,9 @@ def run_label(result: dict) -> str:
     restart_after = searcher.get("restart_after")
     if restart_after is not None:
         label += f" + restarts/{restart_after}"
-    label += f" ({result['model']})" if result.get("model") else ""
     redraw_every = (config.get("protocol") or {}).get("redraw_every")
     label += f" [worlds redrawn/{redraw_every}]" if redraw_every is not None else ""
+    label += f" ({result['model']})" if result.get("model") else ""
     budget = (config.get("task") or {}).get("call_budget")
     label += f" [{budget:,} calls]" if budget is not None else ""
     eval_budget = config.get("eval_budget")  # null: the default, CEM's worst case on the task

@@ -54,11 +54,15 @@ def _evaluator(cfg: DictConfig, worlds: EvaluationWorlds, call_budget: int | Non
     return protocol.evaluator(str(cfg.task.name), call_budget, worlds, **grid)
 
 
+def _redraws(cfg: DictConfig) -> bool:
+    return (cfg.get("protocol") or {}).get("redraw_every") is not None
+
+
 def _search_worlds(cfg: DictConfig, draw: int = 0) -> EvaluationWorlds:
     n_worlds = cfg.task.get("n_worlds")
     if n_worlds is not None and int(n_worlds) < 1:
         raise ValueError(f"task.n_worlds must be >= 1, got {n_worlds}")
-    return EvaluationWorlds(int(cfg.seed), None if n_worlds is None else int(n_worlds), draw=draw)
+    return EvaluationWorlds(int(cfg.seed), None if n_worlds is None else int(n_worlds), draw=draw, reset=draw > 0)
 
 
 def search_evaluator(cfg: DictConfig) -> Evaluator:
@@ -69,9 +73,9 @@ def search_evaluator(cfg: DictConfig) -> Evaluator:
 def world_redraws(cfg: DictConfig) -> WorldRedraws | None:
     """The search's redrawn worlds, every ``protocol.redraw_every`` iterations (null: none);
     ``ValueError`` for a protocol with fixed worlds."""
-    every = (cfg.get("protocol") or {}).get("redraw_every")
-    if every is None:
+    if not _redraws(cfg):
         return None
+    every = cfg.protocol.redraw_every
     protocol = protocol_of(cfg)
     if not protocol.redraws_worlds:
         raise ValueError(f"protocol.redraw_every must stay null under protocol={protocol.name}: its worlds are fixed")
@@ -81,9 +85,10 @@ def world_redraws(cfg: DictConfig) -> WorldRedraws | None:
 
 
 def test_return(cfg: DictConfig, program: str) -> float:
-    """``program``'s return on ``test_worlds`` worlds no search draws from."""
+    """``program``'s return on ``test_worlds`` worlds no search draws from
+    (drawn as the search's redrawn worlds are, where it redrew them)."""
     worlds = EvaluationWorlds(int(cfg.seed), int(cfg.get("test_worlds") or protocol_of(cfg).test_worlds),
-                              held_out=True)
+                              held_out=True, reset=_redraws(cfg))
     return float(_evaluator(cfg, worlds).evaluate(Programs.from_texts([program]).encoded).mean_return[0])
 
 

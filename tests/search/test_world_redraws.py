@@ -14,7 +14,7 @@ from leaps import config_dir, report
 from leaps.karel import dsl, protocols
 from leaps.karel.protocols.base import EvaluationWorlds
 from leaps.karel.tasks import get_task
-from leaps.search import CEM, LatentSpace, search
+from leaps.search import CEM, LatentSpace, evaluators, search
 from leaps.search.evaluations import Programs, WorldRedraws
 from leaps.search.evaluators import world_redraws
 from leaps.search.methods.base import SearchMethod, Step
@@ -34,8 +34,9 @@ def config(*overrides: str):
 
 def test_topoff_redraws_mark_the_last_cell_where_the_first_worlds_never_do():
     first = LEAPS.evaluator("topoff", worlds=EvaluationWorlds(3))
-    redrawn = LEAPS.evaluator("topoff", worlds=EvaluationWorlds(3, draw=1))
+    redrawn = LEAPS.evaluator("topoff", worlds=EvaluationWorlds(3, draw=1, reset=True))
     assert not first.worlds.markers[:, 10, 10].any() and redrawn.worlds.markers[:, 10, 10].all()
+    assert not LEAPS.evaluator("topoff", worlds=EvaluationWorlds(3, draw=1)).worlds.markers[:, 10, 10].any()
     # the usual solution stops on the last cell without topping it off: 9 of the 11 steps, the paper's 0.81
     assert first.evaluate([SOLUTIONS["topoff"]]).mean_return[0] == 1.0
     assert redrawn.evaluate([SOLUTIONS["topoff"]]).mean_return[0] == pytest.approx(9 / 11)
@@ -46,7 +47,7 @@ def test_topoff_redraws_mark_the_last_cell_where_the_first_worlds_never_do():
 @pytest.mark.parametrize("task", ["stairclimber", "topoff", "maze", "cleanhouse"])
 def test_each_draw_has_worlds_of_its_own_repeatable_from_the_seed(task):
     def markers(draw: int, seed: int = 0) -> np.ndarray:
-        worlds = LEAPS.evaluator(task, worlds=EvaluationWorlds(seed, draw=draw)).worlds
+        worlds = LEAPS.evaluator(task, worlds=EvaluationWorlds(seed, draw=draw, reset=draw > 0)).worlds
         return np.concatenate([worlds.markers.ravel(), worlds.walls.ravel(), worlds.agents.ravel()])
 
     assert np.array_equal(markers(2), markers(2))
@@ -59,8 +60,9 @@ def test_draws_refuse_held_out_worlds_and_fixed_protocols():
         EvaluationWorlds(0, draw=-1)
     with pytest.raises(ValueError, match="0 for held-out worlds"):
         EvaluationWorlds(0, held_out=True, draw=1)
-    with pytest.raises(ValueError, match="cannot redraw"):
-        protocols.get("carvalho2024").evaluator("maze", worlds=EvaluationWorlds(0, draw=1))
+    for worlds in (EvaluationWorlds(0, draw=1), EvaluationWorlds(0, reset=True)):
+        with pytest.raises(ValueError, match="cannot redraw"):
+            protocols.get("carvalho2024").evaluator("maze", worlds=worlds)
 
 
 class Recorder(SearchMethod):
@@ -102,7 +104,7 @@ def test_the_loop_scores_each_iteration_on_its_draw_and_forgets_scores_across_dr
     made: dict[int, Counting] = {}
 
     def evaluator_for(draw: int):
-        made[draw] = Counting(LEAPS.evaluator("topoff", worlds=EvaluationWorlds(0, draw=draw)))
+        made[draw] = Counting(LEAPS.evaluator("topoff", worlds=EvaluationWorlds(0, draw=draw, reset=True)))
         return made[draw]
 
     method = Recorder()
@@ -142,6 +144,14 @@ def test_random_search_with_redraws_runs_from_the_config(tmp_path):
     assert result.evaluations == 96 and result.iterations == 6
     summary = json.loads((tmp_path / "run" / "results.json").read_text())
     assert report.run_label(summary) == "random [worlds redrawn/2] [96-eval budget]"
+
+
+def test_the_held_out_test_of_a_search_that_redrew_is_on_worlds_drawn_alike():
+    redrawn, plain = config("task=topoff", "protocol.redraw_every=100"), config("task=topoff")
+    assert evaluators.test_return(redrawn, SOLUTIONS["topoff"]) == pytest.approx(9 / 11)
+    assert evaluators.test_return(plain, SOLUTIONS["topoff"]) == 1.0
+    # the draws a search makes are the reset's too
+    assert world_redraws(redrawn).evaluator_for(1).worlds.markers[:, 10, 10].all()
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

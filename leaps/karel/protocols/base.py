@@ -23,14 +23,17 @@ class EvaluationWorlds:
     ``count`` None takes the protocol's default (``search_worlds``, or
     ``test_worlds`` when ``held_out``). Held-out worlds come from a stream no
     search draws from, so a program's return on them says how it does on
-    worlds it was not selected on. ``draw`` k >= 1 is a search's k-th set of
-    redrawn worlds (``protocol.redraw_every``; a protocol with
-    ``redraws_worlds``), each from a stream of its own; 0 is the first set."""
+    worlds it was not selected on. For a protocol with ``redraws_worlds``
+    (``protocol.redraw_every``): ``draw`` k >= 1 is a search's k-th set of
+    redrawn worlds, each from a stream of its own (0: the first set), and
+    ``reset`` draws worlds as the reference's environment reset draws them
+    (``Task.reset_variant``), as redrawn worlds and their held-out test are."""
 
     seed: int = 0
     count: int | None = None
     held_out: bool = False
     draw: int = 0
+    reset: bool = False
 
     def __post_init__(self) -> None:
         if self.count is not None and self.count < 1:

@@ -47,7 +47,7 @@ class Carvalho2024Protocol(EvaluationProtocol):
         given = sorted(k for k, v in task_options.items() if v is not None)
         if given:
             raise ValueError(f"protocol {self.name} has fixed worlds: its tasks take no {', '.join(given)}")
-        if worlds is not None and worlds.draw:
+        if worlds is not None and (worlds.draw or worlds.reset):
             raise ValueError(f"protocol {self.name} has fixed worlds: a search cannot redraw them")
         try:
             spec = get_task(task)

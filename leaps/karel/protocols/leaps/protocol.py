@@ -72,7 +72,7 @@ class LeapsProtocol(EvaluationProtocol):
         worlds = worlds or EvaluationWorlds()
         count = worlds.count or (self.test_worlds if worlds.held_out else self.search_worlds)
         bound = get_task(task, call_budget=call_budget, **task_options)
-        if worlds.draw:  # drawn as the reference's environment reset draws them (Task.reset_variant)
+        if worlds.reset:  # drawn as the reference's environment reset draws them
             bound = bound.reset_variant()
         return TaskEvaluator(bound, worlds=bound.initial_worlds(count, world_generator(worlds)))
 

@@ -133,9 +133,10 @@ class Task(ABC):
         """One initial :class:`~leaps.karel.world.World`."""
 
     def reset_variant(self) -> Task:
-        """The task whose worlds a search redraws (``protocol.redraw_every``):
-        the reference's environment reset draws them with its generators'
-        default arguments, which differ from the first draw only for TopOff."""
+        """The task whose worlds a search redraws (``protocol.redraw_every``,
+        ``EvaluationWorlds.reset``): the reference's environment reset draws
+        them with its generators' default arguments, which differ from the
+        first draw only for TopOff."""
         return self
 
     def initial_worlds(self, n: int, rng: np.random.Generator) -> WorldBatch:
