@@ -17,10 +17,10 @@ class TopOff(Task):
     (H-2, 1..W-3) holds a marker with ``marker_prob``, the last one (H-2, W-2)
     never, or always with ``last_marked`` (the reference's generator called
     without ``is_top_off``, as its environment reset calls it: the worlds a
-    search redraws, :meth:`reset_variant`). Reward: walking the bottom row from column 1 to the agent's column, +1
-    per cell until the first wrong one (started marked: must hold 2; started
-    empty: must hold 0); +1 more if all W-2 are right and the agent stands on
-    (H-2, W-2); divided by W-1."""
+    search redraws, :meth:`reset_variant`). Reward: walking the bottom row
+    from column 1 to the agent's column, +1 per cell until the first wrong
+    one (started marked: must hold 2; started empty: must hold 0); +1 more if
+    all W-2 are right and the agent stands on (H-2, W-2); divided by W-1."""
 
     name = "topoff"
     default_height = 12
