@@ -74,7 +74,10 @@ def check_search_config(cfg: DictConfig) -> None:
         raise ValueError("searcher=given needs a program: add searcher.program='DEF run m( ... m)'")
     check_logger(cfg.get("logger") or {})
     search_evaluator(cfg)  # the protocol has the task and its settings
-    world_redraws(cfg)
+    redraw_every = (cfg.get("protocol") or {}).get("redraw_every")
+    if redraw_every is not None:
+        integer(redraw_every, "protocol.redraw_every", 1)
+    world_redraws(cfg)  # the protocol redraws its worlds
     _check_generalisation(cfg)
 
 

@@ -71,17 +71,14 @@ def search_evaluator(cfg: DictConfig) -> Evaluator:
 
 
 def world_redraws(cfg: DictConfig) -> WorldRedraws | None:
-    """The search's redrawn worlds, every ``protocol.redraw_every`` iterations (null: none);
-    ``ValueError`` for a protocol with fixed worlds."""
+    """The search's redrawn worlds, every ``protocol.redraw_every`` iterations (null: none; its type is
+    checked with the other settings, leaps.search.checks); ``ValueError`` for a protocol with fixed worlds."""
     if not _redraws(cfg):
         return None
-    every = cfg.protocol.redraw_every
     protocol = protocol_of(cfg)
     if not protocol.redraws_worlds:
         raise ValueError(f"protocol.redraw_every must stay null under protocol={protocol.name}: its worlds are fixed")
-    if isinstance(every, bool) or not isinstance(every, int):
-        raise ValueError(f"protocol.redraw_every must be an integer number of iterations, got {every!r}")
-    return WorldRedraws(every, lambda draw: _evaluator(cfg, _search_worlds(cfg, draw)))
+    return WorldRedraws(int(cfg.protocol.redraw_every), lambda draw: _evaluator(cfg, _search_worlds(cfg, draw)))
 
 
 def test_return(cfg: DictConfig, program: str) -> float:

@@ -157,8 +157,8 @@ def test_the_held_out_test_of_a_search_that_redrew_is_on_worlds_drawn_alike():
 @pytest.mark.parametrize(("overrides", "message"), [
     (["protocol=carvalho2024", "task=maze", "protocol.redraw_every=100"],
      "protocol.redraw_every must stay null under protocol=carvalho2024: its worlds are fixed"),
-    (["protocol.redraw_every=0"], "redraw_every must be >= 1 iteration, got 0"),
-    (["protocol.redraw_every=often"], "protocol.redraw_every must be an integer number of iterations, got 'often'"),
+    (["protocol.redraw_every=0"], "protocol.redraw_every must be >= 1, got 0"),
+    (["protocol.redraw_every=often"], "protocol.redraw_every must be an integer, got 'often'"),
 ])
 def test_bad_redraw_settings_fail_before_anything_is_written(tmp_path, overrides, message):
     with pytest.raises(SearchError, match=message):
