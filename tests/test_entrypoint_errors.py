@@ -197,6 +197,8 @@ TRAIN_CASES = [
     (["init_from={files}/nowhere"], "no model file or shipped model"),
     (["batch_size=-1"], "batch_size must be >= 1"),
     (["model.vae.hidden_size=0"], "model.vae.hidden_size must be an integer >= 1"),
+    (["model.vae.tanh_latent=often"], "model.vae.tanh_latent must be true or false, got 'often'"),
+    (["model.vae.arch=compact", "model.vae.latent_projection=true"], "latent_projection needs model.vae.arch=leaps"),
     (["model.lr=-1"], "model.lr must be > 0"),
     (["model.losses.kl=-1"], "model.losses.kl must be >= 0"),
     (["trainer.max_epochs=-5"], "bad trainer setting"),

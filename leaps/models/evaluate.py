@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from leaps import config_dir
 from leaps.data import DatasetError, KarelDataModule, build_datamodule
+from leaps.karel import dsl
 from leaps.models.checkpoint import CONFIG_FILE, SHIPPED_DIR, CheckpointError, load_module
 from leaps.models.module import LeapsModule, execute_on_demos
 
@@ -30,6 +31,14 @@ METRICS = ("token_accuracy", "program_accuracy", "greedy_program_accuracy", "exe
 
 def trains_policy(module: LeapsModule) -> bool:
     return module.cfg.losses.latent_behaviour > 0
+
+
+def _same_programs(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise equality of two PAD-padded id batches of any widths (a model
+    whose programs end sooner than the dataset's, e.g. an imported HPRL VAE)."""
+    width = max(a.shape[1], b.shape[1])
+    a, b = (torch.nn.functional.pad(x, (0, width - x.shape[1]), value=dsl.PAD_ID) for x in (a, b))
+    return (a == b).all(dim=1)
 
 
 @torch.no_grad()
@@ -60,7 +69,7 @@ def evaluate_module(module: LeapsModule, batches, limit: int | None = None, prog
         _, exact, _ = execute_on_demos(greedy.numpy(), batch)
         if with_policy:
             out.update(module.latent_behaviour_loss(batch, mu))
-        out["greedy_program_accuracy"] = (greedy == batch["programs"]).all(dim=1).float().mean()
+        out["greedy_program_accuracy"] = _same_programs(greedy, batch["programs"]).float().mean()
         out["execution_accuracy"] = torch.as_tensor(exact.mean())
         for key in metrics:
             sums[key] += float(out[key]) * n

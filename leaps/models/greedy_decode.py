@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from leaps.karel import dsl
-from leaps.models.grammar import EMPTY, SYMBOL_ID, grammar_tables
+from leaps.models.grammar import EMPTY, NUM_TOKENS, SYMBOL_ID, grammar_tables
 
 
 @nb.njit(cache=True)
@@ -78,7 +78,7 @@ def greedy_decode(vae, z: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(out)
     # fp32 whatever the caller's autocast (trainer.precision=bf16-mixed validates through here): numpy takes no bf16
     with torch.no_grad(), torch.autocast("cpu", enabled=False):
-        z = z.float()
+        z = vae.context(z.float())
         gru = vae.decoder
         w_ih, w_hh, b_ih, b_hh = gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0
         token_input = vae.embedding.weight @ w_ih[:, :emb].T  # (tokens + start, 3H)
@@ -106,7 +106,14 @@ def greedy_decode(vae, z: torch.Tensor) -> torch.Tensor:
         rows = np.arange(n, dtype=np.int64)
         token = torch.full((n,), vae.start_token, dtype=torch.long)
         chosen = np.empty(n, dtype=np.int64)
-        for step in range(cfg.max_tokens + 1):
+        first = 0
+        if cfg.def_as_start:  # DEF is given: the automaton takes it (the only token it allows first), the GRU reads it
+            _choose_and_step(np.zeros((n, NUM_TOKENS), dtype=np.float32), rows, stack, depth, pending, length,
+                             g.allowed, g.push, g.push_len, g.push_cost, g.min_len, cfg.max_tokens, dsl.PAD_ID, EMPTY,
+                             chosen)
+            out[:, 0] = chosen
+            first = 1
+        for step in range(first, cfg.max_tokens + 1):
             gates_in = token_input.index_select(0, token) + row_input
             gates_hidden = torch.addmm(b_hh, h, w_hh_t)
             in_r, in_z, in_n = gates_in.chunk(3, 1)

@@ -17,6 +17,7 @@ from leaps.loggers import check_logger
 from leaps.models.checkpoint import export_model
 from leaps.models.module import LeapsModule, ModuleConfig
 from leaps.models.policy import check_policy_arch
+from leaps.models.vae import VAE_SWITCHES
 from leaps.threads import check_threads, set_threads
 
 
@@ -44,7 +45,11 @@ def _module_config(cfg: DictConfig) -> ModuleConfig:
     for key, value in config.vae.to_dict().items():
         if key == "arch":
             continue
-        if not isinstance(value, int) or value < 1:
+        if key in VAE_SWITCHES:
+            if not isinstance(value, bool):
+                raise TrainingError(f"model.vae.{key} must be true or false, got {value!r}")
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise TrainingError(f"model.vae.{key} must be an integer >= 1, got {value}")
     if config.vae.max_tokens > dsl.MAX_PROGRAM_TOKENS:
         raise TrainingError(f"model.vae.max_tokens must be <= {dsl.MAX_PROGRAM_TOKENS}, got {config.vae.max_tokens}")

@@ -15,6 +15,15 @@ interface and losses:
   encoder and decoder, the decoder starting at ``tanh(W z)``, a single linear
   layer over the GRU output and ``z``; PyTorch's default initialisation. The
   four shipped models (2026-11-28) carry it.
+
+Three switches of the reference code's family (all off by default) let
+``leaps.models.import_reference`` load the original's and HPRL's weights
+exactly: ``latent_projection`` (their ``net.use_linear``: linear layers
+between the 256-wide GRUs and a narrower latent), ``tanh_latent`` (their
+``net.tanh_after_sample``: the decoder reads ``tanh(z)``) and
+``def_as_start`` (their decoders read ``DEF`` as the first input and write
+from ``run`` on, where this repository's read a start token and write
+``DEF``).
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from leaps.models.packed_gru import packed_gru
 _NEG = -1e9
 
 VAE_ARCHS = ("leaps", "compact")
+VAE_SWITCHES = ("latent_projection", "tanh_latent", "def_as_start")  # VAEConfig's true/false settings
 
 
 def check_vae_arch(arch: str) -> None:
@@ -46,14 +56,25 @@ class VAEConfig:
     embedding_dim: int | None = None  # None: the architecture's own (compact 256, leaps the vocabulary's size)
     max_tokens: int = dsl.MAX_PROGRAM_TOKENS
     arch: str = "compact"  # a config without it (the four shipped models') means compact
+    latent_projection: bool = False  # arch=leaps: hidden -> latent before mu / sigma, latent -> hidden for the decoder
+    tanh_latent: bool = False  # the decoder reads tanh(z)
+    def_as_start: bool = False  # the decoder's first input is DEF (not a start token) and it writes from `run` on
 
     def __post_init__(self) -> None:
         check_vae_arch(self.arch)
         if self.embedding_dim is None:
             self.embedding_dim = NUM_TOKENS + 1 if self.arch == "leaps" else 256
-        if self.arch == "leaps" and self.latent_dim != self.hidden_size:
+        if self.latent_projection and self.arch != "leaps":
+            raise ValueError("model.vae.latent_projection needs model.vae.arch=leaps")
+        if self.arch == "leaps" and not self.latent_projection and self.latent_dim != self.hidden_size:
             raise ValueError("model.vae.arch=leaps starts the decoder's GRU at z: model.vae.latent_dim must equal "
-                             f"model.vae.hidden_size, got {self.latent_dim} and {self.hidden_size}")
+                             f"model.vae.hidden_size (or model.vae.latent_projection=true), got {self.latent_dim} and "
+                             f"{self.hidden_size}")
+
+    @property
+    def context_dim(self) -> int:
+        """Width of what the decoder reads at every step (z, or its projection)."""
+        return self.hidden_size if self.latent_projection else self.latent_dim
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,17 +88,22 @@ class ProgramVAE(nn.Module):
         self.latent_dim = c.latent_dim
         self.original = c.arch == "leaps"
         self.embedding = nn.Embedding(NUM_TOKENS + 1, c.embedding_dim)  # the decoder's (compact: shared); + a start
-        self.start_token = NUM_TOKENS
+        self.start_token = dsl.TOKEN_ID["DEF"] if c.def_as_start else NUM_TOKENS
         if self.original:
             self.encoder_embedding = nn.Embedding(NUM_TOKENS + 1, c.embedding_dim)
         self.encoder = nn.GRU(c.embedding_dim, c.hidden_size, batch_first=True)
-        self.to_mu = nn.Linear(c.hidden_size, c.latent_dim)
-        self.to_logvar = nn.Linear(c.hidden_size, c.latent_dim)  # leaps: log sigma (the original's), doubled in encode
+        head_in = c.hidden_size
+        if c.latent_projection:
+            self.encoder_projection = nn.Linear(c.hidden_size, c.latent_dim)
+            self.latent_to_context = nn.Linear(c.latent_dim, c.hidden_size)
+            head_in = c.latent_dim
+        self.to_mu = nn.Linear(head_in, c.latent_dim)
+        self.to_logvar = nn.Linear(head_in, c.latent_dim)  # leaps: log sigma (the original's), doubled in encode
         if not self.original:  # created in this order so that a seed gives the compact models' weights as before
             self.latent_to_hidden = nn.Linear(c.latent_dim, c.hidden_size)
-        self.decoder = nn.GRU(c.embedding_dim + c.latent_dim, c.hidden_size, batch_first=True)
+        self.decoder = nn.GRU(c.embedding_dim + c.context_dim, c.hidden_size, batch_first=True)
         if self.original:
-            self.to_logits = nn.Sequential(nn.Linear(c.hidden_size + c.embedding_dim + c.latent_dim, c.hidden_size),
+            self.to_logits = nn.Sequential(nn.Linear(c.hidden_size + c.embedding_dim + c.context_dim, c.hidden_size),
                                            nn.Tanh(), nn.Linear(c.hidden_size, NUM_TOKENS))
             self._init_original()
         else:
@@ -92,12 +118,19 @@ class ProgramVAE(nn.Module):
             nn.init.orthogonal_(layer.weight, gain=2**0.5)
             nn.init.zeros_(layer.bias)
 
+    def context(self, z: torch.Tensor) -> torch.Tensor:
+        """What the decoder reads at every step: z itself unless the model
+        squashes (``tanh_latent``) or projects (``latent_projection``) it."""
+        if self.cfg.tanh_latent:
+            z = torch.tanh(z)
+        return self.latent_to_context(z) if self.cfg.latent_projection else z
+
     def initial_hidden(self, z: torch.Tensor) -> torch.Tensor:
-        """The decoder GRU's first hidden state, (N, hidden)."""
+        """The decoder GRU's first hidden state, (N, hidden), from the context (arch=leaps starts at it)."""
         return z if self.original else torch.tanh(self.latent_to_hidden(z))
 
     def output_logits(self, out: torch.Tensor, embedded: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """Logits from the GRU output, the embedding of the token that went in, and z (any leading shape)."""
+        """Logits from the GRU output, the embedding of the token that went in, and the context (any leading shape)."""
         if self.original:
             return self.to_logits(torch.cat([out, embedded, z], dim=-1))
         return self.to_logits(torch.cat([out, z], dim=-1))
@@ -109,8 +142,9 @@ class ProgramVAE(nn.Module):
         embedding = self.encoder_embedding if self.original else self.embedding
         packed = nn.utils.rnn.pack_padded_sequence(embedding(ids), lengths, batch_first=True, enforce_sorted=False)
         _, h = packed_gru(self.encoder, packed)
-        second = self.to_logvar(h[-1])
-        return self.to_mu(h[-1]), 2 * second if self.original else second
+        h = self.encoder_projection(h[-1]) if self.cfg.latent_projection else h[-1]
+        second = self.to_logvar(h)
+        return self.to_mu(h), 2 * second if self.original else second
 
     @staticmethod
     def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -122,11 +156,15 @@ class ProgramVAE(nn.Module):
 
     def teacher_forced_logits(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         """(N, L, NUM_TOKENS) grammar-masked logits of ``ids`` given ``z``."""
-        steps = ids.shape[1]
+        z = self.context(z)
+        given = 1 if self.cfg.def_as_start else 0  # DEF is read, not written: its position's logits are left at 0
+        steps = ids.shape[1] - given
         zs = z[:, None, :].expand(-1, steps, -1)
-        embedded = self.embedding(self._inputs(ids))
+        embedded = self.embedding(self._inputs(ids)[:, given:])
         out, _ = self.decoder(torch.cat([embedded, zs], dim=2), self.initial_hidden(z)[None])
         logits = self.output_logits(out, embedded, zs)
+        if given:
+            logits = torch.cat([logits.new_zeros(logits.shape[0], 1, logits.shape[2]), logits], dim=1)
         mask = mask_sequence(ids, self.cfg.max_tokens)
         # float32 before masking: under fp16 autocast -1e9 would become -inf, and 0 * -inf NaN in the entropy
         return logits.float().masked_fill(~mask, _NEG)
@@ -141,11 +179,16 @@ class ProgramVAE(nn.Module):
         ``stats=False`` (search, evaluation) the last two are zeros and not
         computed: CEM decodes thousands of small batches, and they cost ~40%."""
         n = z.shape[0]
+        z = self.context(z)
         steps = self.cfg.max_tokens + 1
         grammar = GrammarMask(n, self.cfg.max_tokens, z.device)
         h = self.initial_hidden(z)[None]
         token = torch.full((n,), self.start_token, dtype=torch.long, device=z.device)
         ids, log_prob, entropy = [], torch.zeros(n, device=z.device), torch.zeros(n, device=z.device)
+        if self.cfg.def_as_start:  # DEF is given: the automaton takes it, the decoder reads it first
+            grammar.step(token)
+            ids.append(token)
+            steps -= 1
         alive = torch.ones(n, dtype=torch.bool, device=z.device)
         for _ in range(steps):
             embedded = self.embedding(token)

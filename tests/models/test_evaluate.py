@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from leaps.data import KarelDataModule
+from leaps.karel import dsl
 from leaps.models import LeapsModule, export_model, load_module
 from leaps.models.evaluate import evaluate_module
 from leaps.models.evaluate import main as evaluate_main
@@ -152,3 +153,17 @@ def test_ship_records_the_data_settings_it_evaluated_on(tmp_path, monkeypatch, t
     assert card["data"] == {"sequence_depth": 1, "path": "x.h5"} and card["dataset"] == "x.h5"
     with pytest.raises(SystemExit):
         ship_module.main([str(tmp_path / "export"), "tiny", "--wall-time-min", "1", "--data-setting", "novalue"])
+
+
+def test_a_model_with_shorter_programs_than_the_dataset_is_compared_program_for_program(tiny_dataset, monkeypatch):
+    """An imported HPRL VAE writes at most 41 tokens; the dataset's rows are 45 wide."""
+    module = LeapsModule(SMALL)
+    batches = list(KarelDataModule(tiny_dataset, batch_size=16).val_dataloader())
+    narrow = [b["programs"][:, :41] for b in batches]
+    assert all((b["programs"][:, 41:] == dsl.PAD_ID).all() for b in batches)  # every program of the tiny set fits
+    outputs = iter([n.clone() for n in narrow])
+    monkeypatch.setattr(module.vae, "decode", lambda mu, greedy=True: next(outputs))
+    assert evaluate_module(module, batches, progress=False)["greedy_program_accuracy"] == 1.0
+    shifted = iter([torch.roll(n, 1, dims=0) for n in narrow])  # each row gets another row's program
+    monkeypatch.setattr(module.vae, "decode", lambda mu, greedy=True: next(shifted))
+    assert evaluate_module(module, batches, progress=False)["greedy_program_accuracy"] < 0.5
