@@ -5,7 +5,8 @@ decoding: on 2 cores the step-by-step ``nn.GRU`` decode of
 :meth:`ProgramVAE.sample` gave ~800 programs/s. Three things make the same
 greedy decode ~3x faster here without changing what it computes:
 
-- the decoder's input is ``[embedding(token), z]``: its projection through the
+- the decoder's input is ``[embedding(token), z]`` (``z``: ``vae.context(z)``, z itself unless the model
+  squashes or projects it): its projection through the
   GRU's input weights is a per-token table plus a per-row constant, computed
   once per call instead of a (N, 512) x (512, 768) product at every step;
   likewise the ``z`` (and, for ``arch=leaps``, the input token's) part of the

@@ -17,8 +17,30 @@ from leaps.models.vae import VAEConfig
 HIDDEN = 16
 
 
+# prog_policies' LeapsVAE names (latent_space/models/leaps_vae.py), one embedding shared by encoder and decoder
+PROG_POLICIES_KEYS = {
+    "vae._enc_mu": "encoder_mu", "vae._enc_log_sigma": "encoder_log_sigma", "vae.encoder.gru": "encoder_gru",
+    "vae.decoder.gru": "decoder_gru", "vae.decoder.token_output_layer": "decoder_mlp",
+    "vae.decoder.token_encoder": "token_encoder", "condition_policy.mlp": "policy_mlp",
+}
+
+
+def in_layout(state: dict[str, torch.Tensor], name: str) -> dict[str, torch.Tensor]:
+    """clvrai-named weights under the keys ``name``'s code base saves them with."""
+    if name != "prog_policies":
+        return state
+    renamed = {}
+    for key, value in state.items():
+        if key.startswith("vae.encoder.token_encoder"):
+            continue  # shared: the decoder's table serves both
+        prefix = next(p for p in PROG_POLICIES_KEYS if key.startswith(p + "."))
+        renamed[PROG_POLICIES_KEYS[prefix] + key[len(prefix):]] = value
+    return renamed
+
+
 def reference_state(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Random weights under the reference's keys (hidden 16; HPRL: latent 8 behind its fc layers)."""
+    """Random weights under clvrai's keys (hidden 16; HPRL: latent 8 behind its fc layers); ``in_layout`` renames
+    them for prog_policies, whose one embedding is the decoder's here."""
     g = torch.Generator().manual_seed(seed)
     ref = REFERENCES[name]
     v, h = len(ref.tokens) + 1, HIDDEN
@@ -43,6 +65,8 @@ def reference_state(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
     if ref.latent_projection:
         state |= {"vae.encoder.fc.weight": rand(latent, h), "vae.encoder.fc.bias": rand(latent),
                   "vae.decoder.fc.weight": rand(h, latent), "vae.decoder.fc.bias": rand(h)}
+    if name == "prog_policies":
+        state["vae.encoder.token_encoder.weight"] = state["vae.decoder.token_encoder.weight"]
     return state
 
 
@@ -83,7 +107,8 @@ PROGRAM = "DEF run m( WHILE c( noMarkersPresent c) w( turnLeft move turnRight RE
 
 def saved(tmp_path, name, state=None):
     path = tmp_path / f"{name}.ptp"
-    torch.save([state or reference_state(name), None], path)  # the reference saves [state_dict, ob_rms]
+    state = in_layout(state or reference_state(name), name)
+    torch.save(state if name == "prog_policies" else [state, None], path)  # clvrai, HPRL: [state_dict, ob_rms]
     return path
 
 
@@ -91,7 +116,7 @@ def saved(tmp_path, name, state=None):
 def test_the_imported_decoder_and_encoder_compute_the_references(tmp_path, name):
     state = reference_state(name)
     module, report = import_reference(saved(tmp_path, name, state), name)
-    assert report["left_out"] == ["condition_policy.mlp.0.weight"]
+    assert report["left_out"] == [in_layout({"condition_policy.mlp.0.weight": 0}, name).popitem()[0]]
     ref_tokens = REFERENCES[name].tokens
     ours = dsl.tokenize(PROGRAM)
     ref_ids = [ref_tokens.index(dsl.VOCAB[i]) for i in ours] + [len(ref_tokens)]  # + PAD
@@ -141,19 +166,26 @@ def test_the_command_writes_a_model_search_can_load(tmp_path, capsys):
 
 
 def test_a_checkpoint_of_the_other_reference_or_not_a_vae_is_refused_in_one_line(tmp_path, capsys):
-    with pytest.raises(CheckpointError, match="35 tokens .PAD included.: is it the other reference"):
+    with pytest.raises(CheckpointError, match="missing, e.g. vae.encoder.fc.weight"):
         import_reference(saved(tmp_path, "leaps"), "hprl")
-    state = reference_state("leaps")
-    state["vae.encoder.fc.weight"] = torch.zeros(HIDDEN, HIDDEN)
-    with pytest.raises(CheckpointError, match="has the latent projection"):
-        import_reference(saved(tmp_path, "leaps", state), "leaps")
+    with pytest.raises(CheckpointError, match="51, 51.*35 tokens .PAD included.: is it another reference"):
+        state = reference_state("leaps")
+        state |= {k: v for k, v in reference_state("hprl").items() if ".fc." in k}
+        import_reference(saved(tmp_path, "leaps", state), "hprl")
+    with pytest.raises(CheckpointError, match="has a latent projection .* --reference hprl"):
+        import_reference(saved(tmp_path, "hprl"), "leaps")
+    with pytest.raises(CheckpointError, match="it looks like --reference prog_policies"):
+        import_reference(saved(tmp_path, "prog_policies"), "leaps")
     other = tmp_path / "other.ptp"
     torch.save({"weights": torch.zeros(2)}, other)
-    with pytest.raises(CheckpointError, match="not a reference program VAE"):
+    with pytest.raises(CheckpointError, match="not a leaps program VAE"):
+        import_reference(other, "leaps")
+    torch.save([{"weights": "text"}], other)
+    with pytest.raises(CheckpointError, match="not a state dict of tensors"):
         import_reference(other, "leaps")
     with pytest.raises(SystemExit) as stop:
         main([str(other), "--reference", "leaps", "--out", str(tmp_path / "o")])
-    assert stop.value.code == 2 and "not a reference program VAE" in capsys.readouterr().err
+    assert stop.value.code == 2 and "not a state dict of tensors" in capsys.readouterr().err
     with pytest.raises(ValueError, match="--reference must be one of"):
         import_reference(other, "hprl2")
 
