@@ -197,26 +197,3 @@ def test_the_reference_switches_are_checked():
         VAEConfig(arch="leaps", hidden_size=16, latent_dim=8)
     assert VAEConfig(arch="leaps", hidden_size=16, latent_dim=8, latent_projection=True).context_dim == 16
 
-
-@pytest.mark.parametrize("losses", [{}, {"behaviour_rl": 0.1}, {"latent_behaviour": 1.0}])
-def test_a_model_with_the_reference_switches_trains(tiny_dataset, losses):
-    """An imported model can be trained further (P, R, L): every loss finite, P falls when overfitting a batch."""
-    from leaps.data import KarelDataModule
-    from leaps.models import LeapsModule
-
-    torch.manual_seed(0)
-    vae = {"arch": "leaps", "hidden_size": 16, "latent_dim": 8, "embedding_dim": 8, "latent_projection": True,
-           "tanh_latent": True, "def_as_start": True}
-    m = LeapsModule({"vae": vae, "losses": losses, "lr": 3e-3, "rl": {"mode": "every_step"}})
-    batch = next(iter(KarelDataModule(tiny_dataset, batch_size=8).train_dataloader()))
-    opt = m.configure_optimizers()["optimizer"]
-    first = None
-    for _ in range(60):
-        out = m.losses(batch)
-        opt.zero_grad()
-        out["loss"].backward()
-        opt.step()
-        assert torch.isfinite(out["loss"])
-        first = first if first is not None else float(out["program_loss"].detach())
-    assert float(out["program_loss"].detach()) < 0.6 * first
-    assert m.vae.encoder_projection.weight.grad is not None and m.vae.latent_to_context.weight.grad is not None

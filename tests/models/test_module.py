@@ -25,10 +25,16 @@ def test_shapes_and_decoding(tiny_dataset):
     assert logits.shape == (*b["actions"].shape, 6)
 
 
+# the three switches an imported reference model carries (leaps.models.import_reference): it trains further too
+REFERENCE_SWITCHES = {"arch": "leaps", "hidden_size": 16, "latent_dim": 8, "embedding_dim": 8,
+                      "latent_projection": True, "tanh_latent": True, "def_as_start": True}
+
+
+@pytest.mark.parametrize("vae", [SMALL["vae"], REFERENCE_SWITCHES], ids=["small", "reference_switches"])
 @pytest.mark.parametrize("losses", [{}, {"behaviour_rl": 0.1}, {"latent_behaviour": 1.0}])
-def test_losses_decrease_when_overfitting_one_batch(tiny_dataset, losses):
+def test_losses_decrease_when_overfitting_one_batch(tiny_dataset, losses, vae):
     torch.manual_seed(0)
-    m = LeapsModule({**SMALL, "losses": losses, "lr": 3e-3, "rl": {"mode": "every_step"}})
+    m = LeapsModule({"vae": vae, "losses": losses, "lr": 3e-3, "rl": {"mode": "every_step"}})
     b = batch_of(tiny_dataset, 8)
     opt = m.configure_optimizers()["optimizer"]
     key = {"behaviour_rl": "program_loss", "latent_behaviour": "latent_behaviour_loss"}.get(next(iter(losses), ""),
