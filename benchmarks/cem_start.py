@@ -21,32 +21,32 @@ import argparse
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from leaps import config_dir
 from leaps.karel import dsl, protocols
 from leaps.karel.protocols.base import EvaluationWorlds
 from leaps.models.checkpoint import load_model
+from leaps.models.vae import ProgramVAE
 from leaps.search.methods.cem import initial_mean
 
 TASKS = ("stairclimber", "fourcorner", "topoff", "maze", "cleanhouse", "harvester")
 
 
-def first_population(task: str, dim: int, seed: int) -> torch.Tensor:
-    """CEM's first population for ``task`` at generator seed ``seed``."""
-    cem = OmegaConf.load(config_dir() / "task" / f"{task}.yaml").cem
+def first_population(cem: DictConfig, dim: int, seed: int) -> torch.Tensor:
+    """CEM's first population under a task's published settings ``cem`` at generator seed ``seed``."""
     generator = torch.Generator().manual_seed(seed)
     mean = initial_mean(str(cem.init_type), dim, generator)
     return mean + float(cem.sigma) * torch.randn(int(cem.population_size), dim, generator=generator)
 
 
-def start_figures(model: str, task: str, seeds: int) -> tuple[float, float]:
+def start_figures(vae: ProgramVAE, task: str, seeds: int) -> tuple[float, float]:
     """(solving programs per 1,000 of the first populations, mean over seeds of a first population's best return)."""
-    vae = load_model(model)
+    cem = OmegaConf.load(config_dir() / "task" / f"{task}.yaml").cem
     protocol = protocols.get("leaps")
     solving, best = [], []
     for seed in range(seeds):
-        ids = vae.decode(first_population(task, vae.latent_dim, seed)).numpy()
+        ids = vae.decode(first_population(cem, vae.latent_dim, seed)).numpy()
         evaluator = protocol.evaluator(task, None, EvaluationWorlds(seed=seed))
         returns = evaluator.evaluate(ids).mean_return
         best.append(float(returns.max()))
@@ -66,12 +66,12 @@ def main() -> None:
     print()
     print("| task | " + " | ".join(args.models) + " |")
     print("|---|" + "---|" * len(args.models))
+    vaes = {model: load_model(model) for model in args.models}
     for task in TASKS:
-        cells = [start_figures(model, task, args.seeds) for model in args.models]
+        cells = [start_figures(vaes[model], task, args.seeds) for model in args.models]
         print(f"| {task} | " + " | ".join(f"{per_mille:.1f} / {best:.2f}" for per_mille, best in cells) + " |")
     print()
-    for model in args.models:
-        vae = load_model(model)
+    for model, vae in vaes.items():
         origin = vae.decode(torch.zeros(1, vae.latent_dim))[0].tolist()
         print(f"- {model}: the origin decodes to `{dsl.to_text(dsl.parse(origin))}`")
 
