@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from leaps import config_dir
 from leaps.karel.protocols.base import EvaluationWorlds
 from leaps.loggers import check_logger
-from leaps.search.evaluators import GRID_KEYS, protocol_of, search_evaluator, world_redraws
+from leaps.search.evaluators import GRID_KEYS, protocol_of, redraw_every, search_evaluator, world_redraws
 
 RENAMED_KEYS = {
     "budget": "renamed to eval_budget (program evaluations per search; task.call_budget is calls per episode)",
@@ -74,9 +74,8 @@ def check_search_config(cfg: DictConfig) -> None:
         raise ValueError("searcher=given needs a program: add searcher.program='DEF run m( ... m)'")
     check_logger(cfg.get("logger") or {})
     search_evaluator(cfg)  # the protocol has the task and its settings
-    redraw_every = (cfg.get("protocol") or {}).get("redraw_every")
-    if redraw_every is not None:
-        integer(redraw_every, "protocol.redraw_every", 1)
+    if redraw_every(cfg) is not None:
+        integer(redraw_every(cfg), "protocol.redraw_every", 1)
     world_redraws(cfg)  # the protocol redraws its worlds
     _check_generalisation(cfg)
 

@@ -54,8 +54,13 @@ def _evaluator(cfg: DictConfig, worlds: EvaluationWorlds, call_budget: int | Non
     return protocol.evaluator(str(cfg.task.name), call_budget, worlds, **grid)
 
 
+def redraw_every(cfg: DictConfig) -> Any:
+    """``protocol.redraw_every`` as configured (None: fixed worlds; unchecked, see leaps.search.checks)."""
+    return (cfg.get("protocol") or {}).get("redraw_every")
+
+
 def _redraws(cfg: DictConfig) -> bool:
-    return (cfg.get("protocol") or {}).get("redraw_every") is not None
+    return redraw_every(cfg) is not None
 
 
 def _search_worlds(cfg: DictConfig, draw: int = 0) -> EvaluationWorlds:
@@ -78,7 +83,7 @@ def world_redraws(cfg: DictConfig) -> WorldRedraws | None:
     protocol = protocol_of(cfg)
     if not protocol.redraws_worlds:
         raise ValueError(f"protocol.redraw_every must stay null under protocol={protocol.name}: its worlds are fixed")
-    return WorldRedraws(int(cfg.protocol.redraw_every), lambda draw: _evaluator(cfg, _search_worlds(cfg, draw)))
+    return WorldRedraws(int(redraw_every(cfg)), lambda draw: _evaluator(cfg, _search_worlds(cfg, draw)))
 
 
 def test_return(cfg: DictConfig, program: str) -> float:
